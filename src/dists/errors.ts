@@ -1,0 +1,4 @@
+import { NengoError } from "../errors.js";
+
+/** An iterative computation did not converge (Nengo's `ConvergenceError`). */
+export class ConvergenceError extends NengoError {}

@@ -1,0 +1,23 @@
+/** nengo-ts: Nengo's modelling API, networks library and reference simulator. */
+export * from "./errors.js";
+export type { ArrayInput, ShapedArray, NDArray } from "./arrays.js";
+export { Network, type NetworkOptions } from "./model/network.js";
+export { Node, type NodeOptions, type NodeOutput } from "./model/node.js";
+export { Ensemble, Neurons, type EnsembleOptions } from "./model/ensemble.js";
+export { Connection, type ConnectionOptions } from "./model/connection.js";
+export { Probe, type ProbeOptions } from "./model/probe.js";
+export { ObjView, type SliceSpec } from "./model/objview.js";
+export { Config } from "./model/config.js";
+export { Dense } from "./model/transforms.js";
+export { PES, LearningRule, LearningRuleType } from "./model/learning.js";
+export * from "./neurons/index.js";
+export * from "./synapses/index.js";
+export * as dists from "./dists/index.js";
+export * as solvers from "./solvers/index.js";
+export { RandomState } from "./rng/randomstate.js";
+export { Simulator, type SimulatorOptions, type SimData } from "./simulator/simulator.js";
+export { EnsembleData, ConnectionData } from "./simulator/data.js";
+export { build, type BuildOptions } from "./builder/build.js";
+export { Model, type BuiltEnsemble, type BuiltConnection } from "./builder/model.js";
+export { Signal } from "./builder/signal.js";
+export type { Op } from "./builder/ops.js";

@@ -1,0 +1,71 @@
+/**
+ * The one internal dense array type: a row-major matrix of float64.
+ * Vectors are plain Float64Array.
+ */
+export interface Mat {
+  readonly rows: number;
+  readonly cols: number;
+  /** Row-major data, length rows*cols. */
+  readonly data: Float64Array;
+}
+
+/** A new zero matrix. */
+export function zeros(rows: number, cols: number): Mat {
+  return { rows, cols, data: new Float64Array(rows * cols) };
+}
+
+/** Matrix from nested rows (all rows must have the same length). */
+export function fromRows(rows: readonly (readonly number[])[], cols?: number): Mat {
+  const r = rows.length;
+  const c = cols ?? (r > 0 ? rows[0].length : 0);
+  const m = zeros(r, c);
+  for (let i = 0; i < r; i++) {
+    const row = rows[i];
+    if (row.length !== c) throw new RangeError(`row ${i} has length ${row.length}, expected ${c}`);
+    for (let j = 0; j < c; j++) m.data[i * c + j] = row[j];
+  }
+  return m;
+}
+
+/** Nested rows of a matrix. */
+export function toRows(m: Mat): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+  return out;
+}
+
+/** Identity matrix. */
+export function eye(n: number): Mat {
+  const m = zeros(n, n);
+  for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
+  return m;
+}
+
+/** Transpose. */
+export function transpose(a: Mat): Mat {
+  const t = zeros(a.cols, a.rows);
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j];
+  return t;
+}
+
+/** Matrix product a @ b. */
+export function matmul(a: Mat, b: Mat): Mat {
+  if (a.cols !== b.rows) throw new RangeError(`matmul shapes (${a.rows},${a.cols}) @ (${b.rows},${b.cols})`);
+  const out = zeros(a.rows, b.cols);
+  const n = b.cols;
+  for (let i = 0; i < a.rows; i++) {
+    const orow = i * n;
+    for (let k = 0; k < a.cols; k++) {
+      const aik = a.data[i * a.cols + k];
+      if (aik === 0) continue;
+      const brow = k * n;
+      for (let j = 0; j < n; j++) out.data[orow + j] += aik * b.data[brow + j];
+    }
+  }
+  return out;
+}
+
+/** Copy of a matrix. */
+export function clone(a: Mat): Mat {
+  return { rows: a.rows, cols: a.cols, data: Float64Array.from(a.data) };
+}

@@ -1,0 +1,201 @@
+/**
+ * Turns the built model's operators into allocation-free step functions on float64 arrays.
+ * Neuron operators of one neuron type are merged (their signals share contiguous storage) so each
+ * step runs one neuron update per type.
+ */
+import { writeFuncResult } from "../builder/node.js";
+import type { Model } from "../builder/model.js";
+import type { Op } from "../builder/ops.js";
+import { planOps } from "../builder/plan.js";
+import type { Signal } from "../builder/signal.js";
+import type { NeuronRng } from "../neurons/base.js";
+import { RandomState } from "../rng/randomstate.js";
+import { makeFilterStep } from "./filters.js";
+
+/** Signal storage: one Float64Array per signal (possibly views into a merged block). */
+export class SignalStore {
+  readonly arrays = new Map<Signal, Float64Array>();
+
+  /** The array of a signal (allocated and initialised on first use). */
+  get(s: Signal): Float64Array {
+    let a = this.arrays.get(s);
+    if (!a) {
+      a = Float64Array.from(s.initial);
+      this.arrays.set(s, a);
+    }
+    return a;
+  }
+
+  /** Allocate several signals as consecutive views of one block; returns the block. */
+  allocateContiguous(signals: readonly Signal[]): Float64Array {
+    const total = signals.reduce((a, s) => a + s.size, 0);
+    const block = new Float64Array(total);
+    let off = 0;
+    for (const s of signals) {
+      const view = block.subarray(off, off + s.size);
+      view.set(s.initial);
+      this.arrays.set(s, view);
+      off += s.size;
+    }
+    return block;
+  }
+
+  /** Copy every signal's initial value back in. */
+  reset(): void {
+    for (const [s, a] of this.arrays) a.set(s.initial);
+  }
+}
+
+/** The mutable simulation clock shared with step functions. */
+export interface Clock {
+  t: number;
+}
+
+/** Merge key used by the reference simulator: neurons of one type. */
+function refKey(op: Op): string | null {
+  return op.type === "neurons" ? `neurons:${op.neuronType.mergeKey}` : null;
+}
+
+/** Compile the model's operators into step functions (one per merged group). */
+export function compileModel(model: Model, store: SignalStore, clock: Clock): (() => void)[] {
+  const groups = planOps(model.ops, refKey);
+  // contiguous storage for merged neuron groups first
+  for (const g of groups) {
+    if (g.length > 1 && g[0].type === "neurons") {
+      const ops = g as Extract<Op, { type: "neurons" }>[];
+      store.allocateContiguous(ops.map((o) => o.J));
+      store.allocateContiguous(ops.map((o) => o.output));
+      for (const key of Object.keys(ops[0].states)) store.allocateContiguous(ops.map((o) => o.states[key]));
+    }
+  }
+  return groups.map((g) =>
+    g.length === 1 ? compileOp(model, g[0], store, clock) : compileNeuronGroup(model, g, store),
+  );
+}
+
+function compileNeuronGroup(model: Model, g: Op[], store: SignalStore): () => void {
+  const ops = g as Extract<Op, { type: "neurons" }>[];
+  const first = ops[0];
+  const total = ops.reduce((a, o) => a + o.J.size, 0);
+  const block = (s: Signal): Float64Array => {
+    const v = store.get(s);
+    return new Float64Array(v.buffer, v.byteOffset, total);
+  };
+  const J = block(first.J);
+  const out = block(first.output);
+  const states: Record<string, Float64Array> = {};
+  for (const key of Object.keys(first.states)) states[key] = block(first.states[key]);
+  const nt = first.neuronType;
+  const dt = model.dt;
+  const rng = neuronRng(first.neuronType.needsRng, first.seed);
+  return () => nt.step(dt, J, out, states, rng);
+}
+
+function compileOp(model: Model, op: Op, store: SignalStore, clock: Clock): () => void {
+  const dt = model.dt;
+  switch (op.type) {
+    case "reset": {
+      const dst = store.get(op.dst);
+      const v = op.value;
+      return () => dst.fill(v);
+    }
+    case "copy": {
+      const src = store.get(op.src);
+      const dst = store.get(op.dst);
+      const si = op.srcIdx;
+      const di = op.dstIdx;
+      const n = si ? si.length : src.length;
+      if (op.inc) {
+        if (!si && !di)
+          return () => {
+            for (let i = 0; i < n; i++) dst[i] += src[i];
+          };
+        return () => {
+          for (let i = 0; i < n; i++) dst[di ? di[i] : i] += src[si ? si[i] : i];
+        };
+      }
+      if (!si && !di) return () => dst.set(src);
+      return () => {
+        for (let i = 0; i < n; i++) dst[di ? di[i] : i] = src[si ? si[i] : i];
+      };
+    }
+    case "elementwiseInc": {
+      const A = store.get(op.A);
+      const X = store.get(op.X);
+      const Y = store.get(op.Y);
+      const n = Y.length;
+      if (A.length === 1)
+        return () => {
+          const a = A[0];
+          for (let i = 0; i < n; i++) Y[i] += a * X[X.length === 1 ? 0 : i];
+        };
+      return () => {
+        for (let i = 0; i < n; i++) Y[i] += A[i] * X[X.length === 1 ? 0 : i];
+      };
+    }
+    case "dotInc": {
+      const A = store.get(op.A);
+      const X = store.get(op.X);
+      const Y = store.get(op.Y);
+      const rows = Y.length;
+      const cols = X.length;
+      return () => {
+        for (let i = 0; i < rows; i++) {
+          let s = 0;
+          const off = i * cols;
+          for (let j = 0; j < cols; j++) s += A[off + j] * X[j];
+          Y[i] += s;
+        }
+      };
+    }
+    case "neurons": {
+      const J = store.get(op.J);
+      const out = store.get(op.output);
+      const states: Record<string, Float64Array> = {};
+      for (const [k, s] of Object.entries(op.states)) states[k] = store.get(s);
+      const nt = op.neuronType;
+      const rng = neuronRng(nt.needsRng, op.seed);
+      return () => nt.step(dt, J, out, states, rng);
+    }
+    case "synapse":
+      return makeFilterStep(op.synapse, dt, store.get(op.input), store.get(op.output), store.get(op.state));
+    case "func": {
+      const x = op.x ? store.get(op.x) : new Float64Array(0);
+      const out = op.output ? store.get(op.output) : null;
+      const fn = op.fn;
+      const name = op.name;
+      if (op.withTime) {
+        return () => {
+          const r = fn(clock.t, x);
+          if (out) writeFuncResult(r, out, name);
+        };
+      }
+      return () => {
+        const r = fn(0, x);
+        if (out) writeFuncResult(r, out, name);
+      };
+    }
+    case "pes": {
+      const pre = store.get(op.preFiltered);
+      const err = store.get(op.error);
+      const delta = store.get(op.delta);
+      const nPre = pre.length;
+      const nErr = err.length;
+      const alpha = (-op.learningRate * dt) / nPre;
+      return () => {
+        for (let i = 0; i < nErr; i++) {
+          const e = alpha * err[i];
+          const off = i * nPre;
+          for (let j = 0; j < nPre; j++) delta[off + j] = e * pre[j];
+        }
+      };
+    }
+    case "probeRead":
+      return () => undefined;
+  }
+}
+
+/** A seeded generator for stochastic neuron types (e.g. PoissonSpiking); undefined when not needed. */
+function neuronRng(needed: boolean, seed: number): NeuronRng | undefined {
+  return needed ? (new RandomState(seed) as unknown as NeuronRng) : undefined;
+}

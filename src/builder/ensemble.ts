@@ -4,6 +4,7 @@ import type { Mat } from "../linalg/mat.js";
 import type { Ensemble } from "../model/ensemble.js";
 import { Direct } from "../neurons/index.js";
 import { RandomState } from "../rng/randomstate.js";
+import { rowNorms } from "../rng/npmath.js";
 import { Distribution } from "../dists/base.js";
 import type { BuiltEnsemble, Model } from "./model.js";
 import { genEvalPoints, getSamples, type DistOrArray as SampleSpec } from "./samples.js";
@@ -31,6 +32,9 @@ export function buildEnsemble(model: Model, ens: Ensemble): void {
   sig.in = new Signal(`${String(ens)}.signal`, d);
   model.addOp({ type: "reset", dst: sig.in, value: 0 });
 
+  if (ens.noise !== null) {
+    throw new BuildError(`${String(ens)}: noise processes are not supported yet; set noise to null`);
+  }
   const direct = ens.neuronType instanceof Direct;
   let encoders: Float64Array;
   if (direct) {
@@ -40,12 +44,8 @@ export function buildEnsemble(model: Model, ens: Ensemble): void {
     encoders = getSamples(spec(ens.encoders, `${String(ens)}.encoders`), n, d, rng, `${String(ens)}.encoders`);
   }
   if (ens.normalizeEncoders && !direct) {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += encoders[i * d + j] ** 2;
-      const norm = Math.sqrt(s);
-      for (let j = 0; j < d; j++) encoders[i * d + j] /= norm;
-    }
+    const norms = rowNorms(encoders, n, d); // numpy's summation order, for bit-parity with Nengo
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) encoders[i * d + j] /= norms[i];
   }
   if (encoders.some((v) => Number.isNaN(v))) {
     throw new BuildError(

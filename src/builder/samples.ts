@@ -51,7 +51,8 @@ export function getSamples(
 }
 
 function checkFinite(v: number, attr: string): number {
-  if (typeof v !== "number" || Number.isNaN(v)) throw new ValidationError(`values must be numbers (got ${String(v)})`, attr);
+  if (typeof v !== "number" || Number.isNaN(v))
+    throw new ValidationError(`values must be numbers (got ${String(v)})`, attr);
   return v;
 }
 

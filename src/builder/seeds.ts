@@ -102,7 +102,13 @@ function seedChildren(net: SeedNetwork, seeds: Map<object, number>, seeded: Map<
   const rng = new RandomState(seeds.get(net) as number);
   const parentSeeded = seeded.get(net) as boolean;
   // Nengo's sorted_types: (Connection, Ensemble, Network, Node, Probe); probes last so they don't shift others
-  const groups: readonly (readonly Seedable[])[] = [net.connections, net.ensembles, net.networks, net.nodes, net.probes];
+  const groups: readonly (readonly Seedable[])[] = [
+    net.connections,
+    net.ensembles,
+    net.networks,
+    net.nodes,
+    net.probes,
+  ];
   for (const objs of groups) {
     for (const obj of objs) {
       const drawn = rng.randint(MAXINT);

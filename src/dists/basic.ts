@@ -91,7 +91,9 @@ export class Exponential extends Distribution {
   }
 
   override toString(): string {
-    const extra = (this.shift !== 0 ? `, shift=${fmt(this.shift)}` : "") + (this.high !== Infinity ? `, high=${fmt(this.high)}` : "");
+    const extra =
+      (this.shift !== 0 ? `, shift=${fmt(this.shift)}` : "") +
+      (this.high !== Infinity ? `, high=${fmt(this.high)}` : "");
     return `Exponential(scale=${fmt(this.scale)}${extra})`;
   }
 }
@@ -168,7 +170,11 @@ export class Choice extends Distribution {
     const opts =
       this.dimensions === 0
         ? fmt(this.options)
-        : fmt(Array.from({ length: this.nOptions }, (_, i) => Array.from(this.options.subarray(i * this.dimensions, (i + 1) * this.dimensions))));
+        : fmt(
+            Array.from({ length: this.nOptions }, (_, i) =>
+              Array.from(this.options.subarray(i * this.dimensions, (i + 1) * this.dimensions)),
+            ),
+          );
     return `Choice(options=${opts}${this.weights ? `, weights=${fmt(this.weights)}` : ""})`;
   }
 }
@@ -191,7 +197,8 @@ export class Samples extends Distribution {
       this.shape = [rows.length, k];
       this.samples = new Float64Array(rows.length * k);
       rows.forEach((r, i) => {
-        if ((r as readonly number[]).length !== k) throw new ValidationError("rows must have equal length", "samples", this);
+        if ((r as readonly number[]).length !== k)
+          throw new ValidationError("rows must have equal length", "samples", this);
         this.samples.set(r as readonly number[], i * k);
       });
     } else {
@@ -208,10 +215,18 @@ export class Samples extends Distribution {
       throw new ValidationError(`Wrong number of samples requested; got ${n}, should be ${shape[0]}`, "samples", this);
     }
     if (d === undefined && shape.length !== 1) {
-      throw new ValidationError(`Wrong sample dimensionality requested; got 'None', should be ${shape[1]}`, "samples", this);
+      throw new ValidationError(
+        `Wrong sample dimensionality requested; got 'None', should be ${shape[1]}`,
+        "samples",
+        this,
+      );
     }
     if (d !== undefined && shape[1] !== d) {
-      throw new ValidationError(`Wrong sample dimensionality requested; got ${d}, should be ${shape[1]}`, "samples", this);
+      throw new ValidationError(
+        `Wrong sample dimensionality requested; got ${d}, should be ${shape[1]}`,
+        "samples",
+        this,
+      );
     }
     return this.samples.slice();
   }

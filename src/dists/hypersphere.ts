@@ -60,7 +60,10 @@ export class UniformHypersphere extends Distribution {
   }
 
   override toString(): string {
-    const args = [this.surface ? "surface=True" : "", this.minMagnitude ? `min_magnitude=${fmt(this.minMagnitude)}` : ""];
+    const args = [
+      this.surface ? "surface=True" : "",
+      this.minMagnitude ? `min_magnitude=${fmt(this.minMagnitude)}` : "",
+    ];
     return `UniformHypersphere(${args.filter(Boolean).join(", ")})`;
   }
 }

@@ -22,7 +22,7 @@ function builtinDefaults(cls: ConfigurableClass): Record<string, unknown> {
     return {
       radius: 1,
       encoders: new ScatteredHypersphere({ surface: true }),
-      intercepts: new Uniform(-1, 1),
+      intercepts: new Uniform(-1, 0.9),
       maxRates: new Uniform(200, 400),
       evalPoints: new ScatteredHypersphere(),
       nEvalPoints: undefined,
@@ -63,10 +63,8 @@ export class Network extends NengoObject {
 
   /** Resolve a parameter default through the config chain (this network outward), then Nengo's defaults. */
   defaultFor(cls: ConfigurableClass, param: string): unknown {
-    for (let n: Network | undefined = this; n; n = n.parent) {
-      if (n.config.has(cls, param)) return n.config.lookup(cls, param);
-    }
-    return builtinDefaults(cls)[param];
+    if (this.config.has(cls, param)) return this.config.lookup(cls, param);
+    return this.parent ? this.parent.defaultFor(cls, param) : builtinDefaults(cls)[param];
   }
 
   private resolve<T extends object>(

@@ -59,15 +59,14 @@ function lifSpikingKernel(
   refractoryTime: Float64Array,
 ): void {
   const h = amp / dt;
+  const fullStep = Math.expm1(-dt / tauRc); // the common case (not refractory) needs no expm1 call
   for (let i = 0; i < J.length; i++) {
     const ji = sub === null ? J[i] : J[i] - sub[i];
     // reduce refractory time by dt; neurons finishing mid-step get a partial step
     const rt = refractoryTime[i] - dt;
-    let dtEff = dt - rt;
-    if (dtEff < 0) dtEff = 0;
-    else if (dtEff > dt) dtEff = dt;
     let v = voltage[i];
-    v -= (ji - v) * Math.expm1(-dtEff / tauRc);
+    if (rt <= 0) v -= (ji - v) * fullStep;
+    else if (rt < dt) v -= (ji - v) * Math.expm1(-(dt - rt) / tauRc);
     if (v > 1) {
       output[i] = h;
       // spike time within the step (v(0) = 1), overshoot counts towards the refractory period

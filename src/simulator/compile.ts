@@ -97,7 +97,10 @@ function compileOp(model: Model, op: Op, store: SignalStore, clock: Clock): () =
     case "reset": {
       const dst = store.get(op.dst);
       const v = op.value;
-      return () => dst.fill(v);
+      const n = dst.length;
+      return () => {
+        for (let i = 0; i < n; i++) dst[i] = v;
+      };
     }
     case "copy": {
       const src = store.get(op.src);
@@ -114,7 +117,11 @@ function compileOp(model: Model, op: Op, store: SignalStore, clock: Clock): () =
           for (let i = 0; i < n; i++) dst[di ? di[i] : i] += src[si ? si[i] : i];
         };
       }
-      if (!si && !di) return () => dst.set(src);
+      if (!si && !di) {
+        return () => {
+          for (let i = 0; i < n; i++) dst[i] = src[i];
+        };
+      }
       return () => {
         for (let i = 0; i < n; i++) dst[di ? di[i] : i] = src[si ? si[i] : i];
       };
@@ -139,12 +146,18 @@ function compileOp(model: Model, op: Op, store: SignalStore, clock: Clock): () =
       const Y = store.get(op.Y);
       const rows = Y.length;
       const cols = X.length;
+      if (cols === 1) {
+        return () => {
+          const x = X[0];
+          if (x !== 0) for (let i = 0; i < rows; i++) Y[i] += A[i] * x;
+        };
+      }
+      // column-wise, skipping zero inputs: spiking outputs are mostly zero
       return () => {
-        for (let i = 0; i < rows; i++) {
-          let s = 0;
-          const off = i * cols;
-          for (let j = 0; j < cols; j++) s += A[off + j] * X[j];
-          Y[i] += s;
+        for (let j = 0; j < cols; j++) {
+          const x = X[j];
+          if (x === 0) continue;
+          for (let i = 0, k = j; i < rows; i++, k += cols) Y[i] += A[k] * x;
         }
       };
     }

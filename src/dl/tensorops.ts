@@ -1,0 +1,78 @@
+/** Small differentiable tensor helpers that only use kernels present on every backend (wasm included). */
+import { tf } from "./backend.js";
+
+/** `tf.customGrad` for a one-input function (typed for strict TypeScript). */
+export function customGrad1(
+  f: (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor },
+): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+}
+
+/** True when idx is 0..n-1 shifted by a constant (a contiguous range). */
+function contiguous(idx: ArrayLike<number>): boolean {
+  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
+  return true;
+}
+
+/**
+ * Columns `idx` of a 2-D tensor `x` ([rows, n] -> [rows, idx.length]). A range becomes a slice; otherwise a
+ * gather whose gradient is a scatter-add written with gathers (tfjs's own gather gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks).
+ */
+export function takeCols(x: tf.Tensor2D, idx: ArrayLike<number>): tf.Tensor2D {
+  const n = x.shape[1];
+  if (idx.length === n && contiguous(idx) && idx[0] === 0) return x;
+  if (idx.length > 0 && contiguous(idx)) return tf.slice(x, [0, idx[0]], [-1, idx.length]);
+  const idxT = Int32Array.from(idx);
+  const inv = inversePasses(idxT, n);
+  const f = customGrad1((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    void save;
+    const value = tf.gather(xx as tf.Tensor2D, tf.tensor1d(idxT, "int32"), 1) as tf.Tensor2D;
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => {
+        // dx[:, c] = sum over i with idx[i] == c of dy[:, i]
+        const ext = tf.concat([dy as tf.Tensor2D, tf.zeros([dy.shape[0], 1])], 1);
+        let g: tf.Tensor = tf.gather(ext, tf.tensor1d(inv[0], "int32"), 1);
+        for (let p = 1; p < inv.length; p++) g = tf.add(g, tf.gather(ext, tf.tensor1d(inv[p], "int32"), 1));
+        return g;
+      },
+    };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
+/** For each multiplicity pass p, inv[p][c] = the p-th position i with idx[i] == c, or idx.length (a zero column). */
+function inversePasses(idx: Int32Array, n: number): Int32Array[] {
+  const count = new Int32Array(n);
+  const passes: Int32Array[] = [];
+  for (let i = 0; i < idx.length; i++) {
+    const c = idx[i];
+    const p = count[c]++;
+    while (passes.length <= p) passes.push(new Int32Array(n).fill(idx.length));
+    passes[p][c] = i;
+  }
+  if (passes.length === 0) passes.push(new Int32Array(n).fill(idx.length));
+  return passes;
+}
+
+/** `out[:, dstIdx[i]] += x[:, i]` into `n` columns (zeros elsewhere); differentiable. */
+export function placeCols(x: tf.Tensor2D, dstIdx: ArrayLike<number>, n: number): tf.Tensor2D {
+  const k = x.shape[1];
+  if (k === n && contiguous(dstIdx) && dstIdx[0] === 0) return x;
+  if (k > 0 && contiguous(dstIdx)) return tf.pad(x, [[0, 0], [dstIdx[0], n - dstIdx[0] - k]]);
+  const inv = inversePasses(Int32Array.from(dstIdx), n);
+  const ext = tf.concat([x, tf.zeros([x.shape[0], 1])], 1);
+  let out = takeCols(ext as tf.Tensor2D, inv[0]);
+  for (let p = 1; p < inv.length; p++) out = tf.add(out, takeCols(ext as tf.Tensor2D, inv[p])) as tf.Tensor2D;
+  return out;
+}
+
+/** ReLU with an analytic gradient (tfjs's relu gradient uses Step, missing on wasm). */
+export const relu = customGrad1((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: tf.maximum(x, 0),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.greater(saved[0], 0), "float32")),
+  };
+}) as (x: tf.Tensor) => tf.Tensor;

@@ -29,7 +29,8 @@ async function tryTfjsNode(): Promise<boolean> {
  * it cannot be initialised (e.g. "tensorflow" without @tensorflow/tfjs-node installed).
  */
 export async function selectBackend(name: BackendName = "wasm"): Promise<string> {
-  if (typeof name !== "string") throw new ValidationError(`must be a backend name, got ${String(name)}`, "backend", "Simulator");
+  if (typeof name !== "string")
+    throw new ValidationError(`must be a backend name, got ${String(name)}`, "backend", "Simulator");
   if (name === "tensorflow" && !(await tryTfjsNode())) {
     throw new ValidationError(
       'backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed; use "wasm" or "cpu"',
@@ -38,7 +39,7 @@ export async function selectBackend(name: BackendName = "wasm"): Promise<string>
     );
   }
   if (tf.getBackend() !== name) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await tf.setBackend(name);
     } catch {

@@ -4,7 +4,7 @@
  * and level, one update per synapse type, and JS functions for nodes with inputs. The per-step op count
  * depends on the depth of the model, not on the number of ensembles or connections.
  */
-import { BuildError, ValidationError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import type { Model } from "../builder/model.js";
 import type { Op } from "../builder/ops.js";
 import { writeFuncResult } from "../builder/node.js";
@@ -227,7 +227,11 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
   // signals with incs but no setter accumulate across steps (learning rules): not supported
   for (const [s, terms] of cm.terms) {
     if (!setters.has(s) && !neuronOf.has(s) && !funcOf.has(s) && terms.length > 0 && !inputSignals.has(s)) {
-      throw new ValidationError(`${String(s)} accumulates across steps, which nengo-ts/dl does not support`, "model", "nengo-ts/dl Simulator");
+      throw new ValidationError(
+        `${String(s)} accumulates across steps, which nengo-ts/dl does not support`,
+        "model",
+        "nengo-ts/dl Simulator",
+      );
     }
   }
   const isPureStatic = (s: Signal): boolean => !written.has(s) && !updated.has(s) && !inputSignals.has(s);
@@ -250,7 +254,11 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
         if (t.type === "copy") m = Math.max(m, levelOf(t.src));
         else if (t.type === "ew" || t.type === "dot") {
           if (!isPureStatic(t.A)) {
-            throw new ValidationError(`${String(t.A)} changes during the simulation; nengo-ts/dl needs it constant`, "model", "nengo-ts/dl");
+            throw new ValidationError(
+              `${String(t.A)} changes during the simulation; nengo-ts/dl needs it constant`,
+              "model",
+              "nengo-ts/dl",
+            );
           }
           m = Math.max(m, levelOf(t.X));
         }
@@ -310,7 +318,10 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
     l.push(op);
     synByKey.set(key, l);
   }
-  const synGroups: { key: string; ops: Extract<Op, { type: "synapse" }>[] }[] = [...synByKey].map(([key, o]) => ({ key, ops: o }));
+  const synGroups: { key: string; ops: Extract<Op, { type: "synapse" }>[] }[] = [...synByKey].map(([key, o]) => ({
+    key,
+    ops: o,
+  }));
   // synapse prev vectors are allocated now (layout fixed after gather plans, below)
   const synPrevVecs = synGroups.map((g) => cm.newVec(g.ops.reduce((a, o) => a + o.output.size, 0)));
 
@@ -404,7 +415,10 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
   }
   // synapse groups: gather plans for inputs; outputs laid out in gather order
   synGroups.forEach((g, gi) => {
-    const plan = makeGatherPlan(cm, g.ops.map((o) => o.input));
+    const plan = makeGatherPlan(
+      cm,
+      g.ops.map((o) => o.input),
+    );
     const ss = g.ops[0].synapse.discretize(model.dt);
     const order = ss.A.rows;
     const prevVec = synPrevVecs[gi];
@@ -442,11 +456,17 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
     st.cIndex = ai++;
   }
   for (const g of cm.neuronGroups) if (g.jVec < 0) g.jStaticIndex = ai++;
-  const plans: GatherPlan[] = [...cm.synapseGroups.map((g) => g.gather), ...cm.funcs.flatMap((f) => (f.x ? [f.x] : []))];
+  const plans: GatherPlan[] = [
+    ...cm.synapseGroups.map((g) => g.gather),
+    ...cm.funcs.flatMap((f) => (f.x ? [f.x] : [])),
+  ];
   // probes
   const probeList = [...model.probes.entries()];
-  const probePostLoc = (s: Signal): Signal => s;
-  cm.probePlan = makeGatherPlan(cm, probeList.map(([, bp]) => probePostLoc(bp.signal)), true);
+  cm.probePlan = makeGatherPlan(
+    cm,
+    probeList.map(([, bp]) => bp.signal),
+    true,
+  );
   probeList.forEach(([p, bp], i) => {
     cm.probes.set(p, { off: cm.probePlan.offsets[i], size: bp.signal.size, shape: bp.shape, period: bp.period });
   });
@@ -594,7 +614,8 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
         if (!cm.trainable.has(A)) {
           const m = constMT(src);
           const a = A.initial;
-          for (let i = 0; i < rowsA; i++) for (let j = 0; j < colsA; j++) m[(xl.off + j) * n + o + i] += a[i * colsA + j];
+          for (let i = 0; i < rowsA; i++)
+            for (let j = 0; j < colsA; j++) m[(xl.off + j) * n + o + i] += a[i * colsA + j];
         } else {
           src.blocks.push({
             r: xl.off,
@@ -607,9 +628,6 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
         }
       }
     }
-  }
-  if (st.sources.length === 0 && st.staticTerms.length === 0 && st.constC.every((v) => v === 0)) {
-    // an all-zero stage (e.g. only resets): keep a zero source so it still has [mb, n] shape
   }
 }
 
@@ -702,14 +720,28 @@ export function assemble(cm: CompiledModel, params: ParamStore): tf.Tensor[] {
     }
     let c: tf.Tensor2D = tf.tensor2d(st.constC, [1, st.size]);
     for (const t of st.staticTerms) {
-      c = tf.add(c, tf.pad(staticTerm(t.term, t.size), [[0, 0], [t.off, st.size - t.off - t.size]])) as tf.Tensor2D;
+      c = tf.add(
+        c,
+        tf.pad(staticTerm(t.term, t.size), [
+          [0, 0],
+          [t.off, st.size - t.off - t.size],
+        ]),
+      ) as tf.Tensor2D;
     }
     out[st.cIndex] = c;
   }
   for (const g of cm.neuronGroups) {
-    if (g.jStaticIndex >= 0) out[g.jStaticIndex] = tf.concat(g.ops.map((o) => staticRow(o.J)), 1);
+    if (g.jStaticIndex >= 0)
+      out[g.jStaticIndex] = tf.concat(
+        g.ops.map((o) => staticRow(o.J)),
+        1,
+      );
   }
-  const plans: GatherPlan[] = [...cm.synapseGroups.map((g) => g.gather), ...cm.funcs.flatMap((f) => (f.x ? [f.x] : [])), cm.probePlan];
+  const plans: GatherPlan[] = [
+    ...cm.synapseGroups.map((g) => g.gather),
+    ...cm.funcs.flatMap((f) => (f.x ? [f.x] : [])),
+    cm.probePlan,
+  ];
   for (const p of plans) if (p.staticIndex >= 0) out[p.staticIndex] = tf.concat(p.staticSignals.map(staticRow), 1);
   return out;
 }
@@ -751,7 +783,6 @@ export function stepModel(
   if (input) vals[cm.inputVec] = input;
   for (const g of cm.synapseGroups) vals[g.prevVec] = state[g.stateIndex];
   const newState: StateList = state.slice();
-  let si = 0;
   const stagesByLevel = new Map<number, LinearStage>();
   for (const st of cm.stages) stagesByLevel.set(st.level, st);
   for (let L = 1; L <= cm.maxLevel; L++) {
@@ -786,7 +817,6 @@ export function stepModel(
       vals[f.outVec] = runFunc(f, vals, A, t, mb);
     }
   }
-  void si;
   // synapse updates
   for (const g of cm.synapseGroups) {
     const u = gather(g.gather, vals, A, mb);
@@ -809,7 +839,8 @@ export function stepModel(
       }
       for (let i = 0; i < k; i++) {
         let acc = tf.mul(u, g.B[i]) as tf.Tensor2D;
-        for (let j = 0; j < k; j++) if (g.A[i * k + j] !== 0) acc = tf.add(acc, tf.mul(X[j], g.A[i * k + j])) as tf.Tensor2D;
+        for (let j = 0; j < k; j++)
+          if (g.A[i * k + j] !== 0) acc = tf.add(acc, tf.mul(X[j], g.A[i * k + j])) as tf.Tensor2D;
         Xn.push(acc);
       }
       if (!general) {
@@ -850,5 +881,3 @@ function runFunc(f: FuncStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[]
 export function initialState(cm: CompiledModel, mb: number): StateList {
   return cm.stateInit.map((v) => tf.tile(tf.tensor2d(v, [1, v.length]), [mb, 1]) as tf.Tensor2D);
 }
-
-void BuildError;

@@ -27,11 +27,16 @@ export function toArray3(x: DataInput, what: string, allowNaN: boolean): Array3 
     data = Float32Array.from(nd.data);
   }
   if (shape.length !== 3) {
-    throw new ValidationError(`should have rank 3 (batch_size, n_steps, dimensions), found rank ${shape.length}`, "data", what);
+    throw new ValidationError(
+      `should have rank 3 (batch_size, n_steps, dimensions), found rank ${shape.length}`,
+      "data",
+      what,
+    );
   }
   if (!allowNaN) {
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new ValidationError(`contains a non-finite value at index ${i}`, "data", what);
+      if (!Number.isFinite(data[i]))
+        throw new ValidationError(`contains a non-finite value at index ${i}`, "data", what);
     }
   }
   return { shape: shape as [number, number, number], data };
@@ -53,7 +58,8 @@ export function checkData(
   data: Map<unknown, DataInput>,
   opts: { inputNodes: Set<Node>; probes: Set<Probe>; minibatchSize: number },
 ): CheckedData {
-  if (!(data instanceof Map)) throw new ValidationError("must be a Map from Nodes/Probes to arrays", "data", "Simulator");
+  if (!(data instanceof Map))
+    throw new ValidationError("must be a Map from Nodes/Probes to arrays", "data", "Simulator");
   const inputs = new Map<Node, Array3>();
   const targets = new Map<Probe, Array3>();
   let batch = -1;
@@ -78,7 +84,8 @@ export function checkData(
       }
       inputs.set(k, a);
     } else if (k instanceof Probe) {
-      if (!opts.probes.has(k)) throw new ValidationError(`${String(k)} is from a different network`, "data", "Simulator");
+      if (!opts.probes.has(k))
+        throw new ValidationError(`${String(k)} is from a different network`, "data", "Simulator");
       a = toArray3(v, String(k), true);
       if (a.shape[2] !== k.sizeIn && k.sizeIn !== 0) {
         throw new ValidationError(
@@ -92,10 +99,18 @@ export function checkData(
       throw new ValidationError(`Data objects must be Nodes or Probes, not ${String(k)}`, "data", "Simulator");
     }
     if (batch >= 0 && a.shape[0] !== batch) {
-      throw new ValidationError(`Elements have different batch sizes: ${batch} and ${a.shape[0]} (${String(k)})`, "data", "Simulator");
+      throw new ValidationError(
+        `Elements have different batch sizes: ${batch} and ${a.shape[0]} (${String(k)})`,
+        "data",
+        "Simulator",
+      );
     }
     if (steps >= 0 && a.shape[1] !== steps) {
-      throw new ValidationError(`Elements have different numbers of timesteps: ${steps} and ${a.shape[1]} (${String(k)})`, "data", "Simulator");
+      throw new ValidationError(
+        `Elements have different numbers of timesteps: ${steps} and ${a.shape[1]} (${String(k)})`,
+        "data",
+        "Simulator",
+      );
     }
     batch = a.shape[0];
     steps = a.shape[1];

@@ -121,7 +121,10 @@ export function tfNeuron(nt: NeuronType, lifSmoothing: number | null): TfNeuron 
   }
   if (nt instanceof RectifiedLinear && nt.constructor === RectifiedLinear) {
     const amp = nt.amplitude;
-    return { stateKeys: [], step: (J, s) => ({ out: (amp === 1 ? relu(J) : tf.mul(relu(J), amp)) as tf.Tensor2D, states: same(s) }) };
+    return {
+      stateKeys: [],
+      step: (J, s) => ({ out: (amp === 1 ? relu(J) : tf.mul(relu(J), amp)) as tf.Tensor2D, states: same(s) }),
+    };
   }
   if (nt instanceof Sigmoid) {
     const inv = 1 / nt.tauRef;

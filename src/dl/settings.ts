@@ -32,7 +32,8 @@ export function configureSettings(net: Network, settings: DLSettings): void {
   }
   if (settings.lifSmoothing !== undefined) {
     const s = settings.lifSmoothing;
-    if (typeof s !== "number" || !(s > 0)) throw new ValidationError(`must be a positive number, got ${String(s)}`, "lifSmoothing", "configureSettings");
+    if (typeof s !== "number" || !(s > 0))
+      throw new ValidationError(`must be a positive number, got ${String(s)}`, "lifSmoothing", "configureSettings");
     lifSmoothingOf.set(net, s);
   }
 }
@@ -53,7 +54,13 @@ export function trainableSignals(net: Network, model: Model): Set<Signal> {
   const config = net.config;
   const configured = config.hasParam(Ensemble, "trainable");
   const classOf = (obj: object): abstract new (...a: never[]) => object =>
-    obj instanceof Ensemble ? Ensemble : obj instanceof Neurons ? Neurons : obj instanceof Connection ? Connection : Network;
+    obj instanceof Ensemble
+      ? Ensemble
+      : obj instanceof Neurons
+        ? Neurons
+        : obj instanceof Connection
+          ? Connection
+          : Network;
   const get = (obj: object, netT: T): T => {
     if (!configured) return netT;
     let v: unknown;

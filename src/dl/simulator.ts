@@ -115,11 +115,14 @@ export class Simulator {
   ) {
     this.backend = backend;
     const mb = opts.minibatchSize ?? 1;
-    if (!Number.isInteger(mb) || mb < 1) throw new ValidationError(`must be a positive integer, got ${String(mb)}`, "minibatchSize", "Simulator");
+    if (!Number.isInteger(mb) || mb < 1)
+      throw new ValidationError(`must be a positive integer, got ${String(mb)}`, "minibatchSize", "Simulator");
     this.minibatchSize = mb;
     this.model = build(network, { dt: opts.dt, seed: opts.seed });
     this.dt = this.model.dt;
-    this.seed = opts.seed ?? (network.seed !== undefined && network.seed !== null ? network.seed + 1 : Math.floor(Math.random() * 2 ** 31));
+    this.seed =
+      opts.seed ??
+      (network.seed !== undefined && network.seed !== null ? network.seed + 1 : Math.floor(Math.random() * 2 ** 31));
     this.rng = new RandomState(this.seed);
     this.progressBar = opts.progressBar;
     this.segmentLength = opts.segmentLength;
@@ -180,7 +183,8 @@ export class Simulator {
           const t = (this.inputTimeBase + start + i + 1) * this.dt;
           const r = (node.output as (t: number, x: Float64Array) => number | readonly number[])(t, new Float64Array(0));
           v = typeof r === "number" ? [r] : r;
-          if (!v || v.length !== d) throw new ValidationError(`returned ${v ? v.length : String(v)} values, expected ${d}`, "output", node);
+          if (!v || v.length !== d)
+            throw new ValidationError(`returned ${v ? v.length : String(v)} values, expected ${d}`, "output", node);
         }
         for (let b = 0; b < mb; b++) for (let k = 0; k < d; k++) out[(i * mb + b) * nIn + off + k] = v[k];
       }
@@ -221,7 +225,11 @@ export class Simulator {
   async runSteps(nSteps: number, opts: { data?: DataMap } = {}): Promise<void> {
     this.checkOpen();
     if (!Number.isInteger(nSteps) || nSteps < 0) {
-      throw new ValidationError(`must be a non-negative integer, got ${String(nSteps)}`, "nSteps", "Simulator.runSteps");
+      throw new ValidationError(
+        `must be a non-negative integer, got ${String(nSteps)}`,
+        "nSteps",
+        "Simulator.runSteps",
+      );
     }
     let inputs = new Map<Node, Array3>();
     if (opts.data !== undefined) {
@@ -231,7 +239,11 @@ export class Simulator {
         minibatchSize: this.minibatchSize,
       });
       if (c.batch >= 0 && c.batch !== this.minibatchSize) {
-        throw new ValidationError(`Input data must have batch size == sim.minibatchSize (${this.minibatchSize}), got ${c.batch}`, "data", "Simulator.runSteps");
+        throw new ValidationError(
+          `Input data must have batch size == sim.minibatchSize (${this.minibatchSize}), got ${c.batch}`,
+          "data",
+          "Simulator.runSteps",
+        );
       }
       if (c.steps >= 0 && c.steps !== nSteps) {
         throw new ValidationError(
@@ -278,7 +290,11 @@ export class Simulator {
   /** Run for `timeInSeconds` (rounded to whole steps). */
   async run(timeInSeconds: number, opts: { data?: DataMap } = {}): Promise<void> {
     if (typeof timeInSeconds !== "number" || !Number.isFinite(timeInSeconds) || timeInSeconds < 0) {
-      throw new ValidationError(`must be a non-negative number, got ${String(timeInSeconds)}`, "timeInSeconds", "Simulator.run");
+      throw new ValidationError(
+        `must be a non-negative number, got ${String(timeInSeconds)}`,
+        "timeInSeconds",
+        "Simulator.run",
+      );
     }
     await this.runSteps(Math.round(timeInSeconds / this.dt), opts);
   }
@@ -320,7 +336,8 @@ export class Simulator {
   get data(): DLSimData {
     return {
       get: (obj: Probe) => {
-        if (!(obj instanceof Probe)) throw new ValidationError(`${String(obj)} is not a Probe of this simulator`, "data", "Simulator");
+        if (!(obj instanceof Probe))
+          throw new ValidationError(`${String(obj)} is not a Probe of this simulator`, "data", "Simulator");
         const info = this.cm.probes.get(obj);
         if (!info) throw new ValidationError(`${String(obj)} is not in this simulator's network`, "data", "Simulator");
         return this.probeData(obj, info);
@@ -342,7 +359,9 @@ export class Simulator {
         }
       }
     }
-    return rows.map((r) => r.map((v) => toNested(Array.from(v), info.shape) as NestedArray as number[])) as number[][][];
+    return rows.map((r) =>
+      r.map((v) => toNested(Array.from(v), info.shape) as NestedArray as number[]),
+    ) as number[][][];
   }
 
   // ------------------------------------------------------------------ training
@@ -350,7 +369,11 @@ export class Simulator {
   private parseObjective(objective: ObjectiveMap | undefined, data: DataMap | number): ObjEntry[] {
     if (objective === undefined) {
       if (typeof data === "number") {
-        throw new ValidationError("Must specify an explicit objective if no input data given", "objective", "Simulator");
+        throw new ValidationError(
+          "Must specify an explicit objective if no input data given",
+          "objective",
+          "Simulator",
+        );
       }
       const probes = [...data.keys()].filter((k): k is Probe => k instanceof Probe);
       return probes.map((p) => ({ probes: [p], fn: mse as Objective, arity: 2, array: false }));
@@ -364,17 +387,26 @@ export class Simulator {
       const probes = array ? (k as Probe[]) : [k as Probe];
       for (const p of probes) {
         if (!(p instanceof Probe) || !this.probeSet.has(p)) {
-          throw new ValidationError(`${String(p)} is not a Probe of this simulator's network`, "objective", "Simulator");
+          throw new ValidationError(
+            `${String(p)} is not a Probe of this simulator's network`,
+            "objective",
+            "Simulator",
+          );
         }
       }
       if (fn === null) {
         out.push({ probes, fn: null, arity: 0, array });
         continue;
       }
-      if (typeof fn !== "function") throw new ValidationError("objective values must be functions or null", "objective", "Simulator");
+      if (typeof fn !== "function")
+        throw new ValidationError("objective values must be functions or null", "objective", "Simulator");
       const n = fn.length;
       if (n !== 1 && n !== 2) {
-        throw new ValidationError(`Output functions must accept 1 or 2 arguments; this one takes ${n}`, "objective", "Simulator");
+        throw new ValidationError(
+          `Output functions must accept 1 or 2 arguments; this one takes ${n}`,
+          "objective",
+          "Simulator",
+        );
       }
       out.push({ probes, fn, arity: n as 1 | 2, array });
     }
@@ -382,15 +414,23 @@ export class Simulator {
   }
 
   /** Validate train/loss arguments; returns the data, objective entries and the step count. */
-  private prepare(data: DataMap | number, objective: ObjectiveMap | undefined): { c: CheckedData; entries: ObjEntry[]; steps: number; batch: number } {
+  private prepare(
+    data: DataMap | number,
+    objective: ObjectiveMap | undefined,
+  ): { c: CheckedData; entries: ObjEntry[]; steps: number; batch: number } {
     this.checkOpen();
     const entries = this.parseObjective(objective, data);
     let c: CheckedData;
     if (typeof data === "number") {
-      if (!Number.isInteger(data) || data < 1) throw new ValidationError(`must be a positive integer number of steps, got ${data}`, "data", "Simulator");
+      if (!Number.isInteger(data) || data < 1)
+        throw new ValidationError(`must be a positive integer number of steps, got ${data}`, "data", "Simulator");
       c = { inputs: new Map(), targets: new Map(), batch: this.minibatchSize, steps: data };
     } else {
-      c = checkData(data as Map<unknown, DataInput>, { inputNodes: this.inputNodeSet, probes: this.probeSet, minibatchSize: this.minibatchSize });
+      c = checkData(data as Map<unknown, DataInput>, {
+        inputNodes: this.inputNodeSet,
+        probes: this.probeSet,
+        minibatchSize: this.minibatchSize,
+      });
       if (c.batch < 0) {
         throw new ValidationError("data is empty; give input/target arrays or a number of steps", "data", "Simulator");
       }
@@ -447,9 +487,18 @@ export class Simulator {
       const outs = e.probes.map(outOf);
       const tg = e.probes.map((p) => targets.get(p) as tf.Tensor3D);
       let r: tf.Tensor;
-      if (e.array) r = e.arity === 1 ? (e.fn as (o: tf.Tensor3D[]) => tf.Tensor)(outs) : (e.fn as (o: tf.Tensor3D[], t: tf.Tensor3D[]) => tf.Tensor)(outs, tg);
-      else r = e.arity === 1 ? (e.fn as (o: tf.Tensor3D) => tf.Tensor)(outs[0]) : (e.fn as (o: tf.Tensor3D, t: tf.Tensor3D) => tf.Tensor)(outs[0], tg[0]);
-      if (!(r instanceof tf.Tensor)) throw new ValidationError("objective functions must return a tf.Tensor", "objective", "Simulator");
+      if (e.array)
+        r =
+          e.arity === 1
+            ? (e.fn as (o: tf.Tensor3D[]) => tf.Tensor)(outs)
+            : (e.fn as (o: tf.Tensor3D[], t: tf.Tensor3D[]) => tf.Tensor)(outs, tg);
+      else
+        r =
+          e.arity === 1
+            ? (e.fn as (o: tf.Tensor3D) => tf.Tensor)(outs[0])
+            : (e.fn as (o: tf.Tensor3D, t: tf.Tensor3D) => tf.Tensor)(outs[0], tg[0]);
+      if (!(r instanceof tf.Tensor))
+        throw new ValidationError("objective functions must return a tf.Tensor", "objective", "Simulator");
       vals.push(tf.sum(r) as tf.Scalar);
     }
     return vals;
@@ -512,7 +561,14 @@ export class Simulator {
           const info = this.cm.probes.get(p) as { off: number; size: number };
           const Ptot = this.cm.probePlan.size;
           const d = targets.get(p) as tf.Tensor3D;
-          dP = tf.add(dP, tf.pad(d, [[0, 0], [0, 0], [info.off, Ptot - info.off - info.size]])) as tf.Tensor3D;
+          dP = tf.add(
+            dP,
+            tf.pad(d, [
+              [0, 0],
+              [0, 0],
+              [info.off, Ptot - info.off - info.size],
+            ]),
+          ) as tf.Tensor3D;
         }
       }
       // backward through segments, recomputing each under the tape
@@ -571,33 +627,45 @@ export class Simulator {
   /** Optimise the trainable parameters on `data` (NengoDL 2.x `sim.train`); state and nSteps are restored after. */
   async train(opts: TrainOptions): Promise<void> {
     this.checkOpen();
-    if (typeof opts !== "object" || opts === null) throw new ValidationError("train takes an options object", "opts", "Simulator.train");
+    if (typeof opts !== "object" || opts === null)
+      throw new ValidationError("train takes an options object", "opts", "Simulator.train");
     const optimizer = opts.optimizer;
     if (!optimizer || typeof (optimizer as tf.Optimizer).applyGradients !== "function") {
       throw new ValidationError("must be a tfjs optimizer (e.g. tf.train.adam(0.01))", "optimizer", "Simulator.train");
     }
     const nEpochs = opts.nEpochs ?? 1;
-    if (!Number.isInteger(nEpochs) || nEpochs < 1) throw new ValidationError(`must be a positive integer, got ${String(nEpochs)}`, "nEpochs", "Simulator.train");
+    if (!Number.isInteger(nEpochs) || nEpochs < 1)
+      throw new ValidationError(`must be a positive integer, got ${String(nEpochs)}`, "nEpochs", "Simulator.train");
     const { c, entries, steps, batch } = this.prepare(opts.data, opts.objective);
     const truncation = opts.truncation ?? steps;
     if (!Number.isInteger(truncation) || truncation < 1) {
-      throw new ValidationError(`must be a positive integer, got ${String(truncation)}`, "truncation", "Simulator.train");
+      throw new ValidationError(
+        `must be a positive integer, got ${String(truncation)}`,
+        "truncation",
+        "Simulator.train",
+      );
     }
     const seg = this.planMemory(Math.min(truncation, steps));
     const mb = this.minibatchSize;
     if (batch % mb !== 0) {
-      process.emitWarning(`Number of data elements (${batch}) is not an even multiple of minibatch size (${mb}); inputs will be truncated`);
+      process.emitWarning(
+        `Number of data elements (${batch}) is not an even multiple of minibatch size (${mb}); inputs will be truncated`,
+      );
     }
     if (steps % truncation !== 0) {
-      process.emitWarning(`Length of training data (${steps}) is not an even multiple of truncation length (${truncation}); this may result in poor training results`);
+      process.emitWarning(
+        `Length of training data (${steps}) is not an even multiple of truncation length (${truncation}); this may result in poor training results`,
+      );
     }
-    if (this.params.vars.size === 0) throw new ValidationError("the network has no trainable parameters", "network", "Simulator.train");
+    if (this.params.vars.size === 0)
+      throw new ValidationError("the network has no trainable parameters", "network", "Simulator.train");
     const nBatches = Math.floor(batch / mb);
     const nWindows = Math.ceil(steps / truncation);
     const bar = createProgress({ label: "Training", total: nEpochs * nBatches * nWindows, enabled: this.progressBar });
     try {
       for (let epoch = 0; epoch < nEpochs; epoch++) {
-        const perm = opts.shuffle ?? true ? Array.from(this.rng.permutation(batch)) : Array.from({ length: batch }, (_, i) => i);
+        const perm =
+          (opts.shuffle ?? true) ? Array.from(this.rng.permutation(batch)) : Array.from({ length: batch }, (_, i) => i);
         for (let bi = 0; bi < nBatches; bi++) {
           const idx = perm.slice(bi * mb, (bi + 1) * mb);
           const inArr = this.makeInputs(c.inputs, idx, 0, steps);
@@ -625,7 +693,11 @@ export class Simulator {
     this.checkOpen();
     const { c, entries, steps, batch } = this.prepare(opts.data, opts.objective);
     if (entries.some((e) => e.fn === null)) {
-      throw new ValidationError("a null objective (direct output gradient) has no loss value", "objective", "Simulator.loss");
+      throw new ValidationError(
+        "a null objective (direct output gradient) has no loss value",
+        "objective",
+        "Simulator.loss",
+      );
     }
     const mb = this.minibatchSize;
     const nBatches = Math.floor(batch / mb);

@@ -3,7 +3,10 @@ import { tf } from "./backend.js";
 
 /** `tf.customGrad` for a one-input function (typed for strict TypeScript). */
 export function customGrad1(
-  f: (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor },
+  f: (
+    x: tf.Tensor,
+    save: tf.GradSaveFunc,
+  ) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor },
 ): (x: tf.Tensor) => tf.Tensor {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
 }
@@ -60,7 +63,11 @@ function inversePasses(idx: Int32Array, n: number): Int32Array[] {
 export function placeCols(x: tf.Tensor2D, dstIdx: ArrayLike<number>, n: number): tf.Tensor2D {
   const k = x.shape[1];
   if (k === n && contiguous(dstIdx) && dstIdx[0] === 0) return x;
-  if (k > 0 && contiguous(dstIdx)) return tf.pad(x, [[0, 0], [dstIdx[0], n - dstIdx[0] - k]]);
+  if (k > 0 && contiguous(dstIdx))
+    return tf.pad(x, [
+      [0, 0],
+      [dstIdx[0], n - dstIdx[0] - k],
+    ]);
   const inv = inversePasses(Int32Array.from(dstIdx), n);
   const ext = tf.concat([x, tf.zeros([x.shape[0], 1])], 1);
   let out = takeCols(ext as tf.Tensor2D, inv[0]);

@@ -14,6 +14,7 @@ export * from "./neurons/index.js";
 export * from "./synapses/index.js";
 export * as dists from "./dists/index.js";
 export * as solvers from "./solvers/index.js";
+export * as networks from "./networks/index.js";
 export { RandomState } from "./rng/randomstate.js";
 export { Simulator, type SimulatorOptions, type SimData } from "./simulator/simulator.js";
 export { EnsembleData, ConnectionData } from "./simulator/data.js";

@@ -18,7 +18,19 @@ test("bench integrator --json prints a JSON last line and appends to --out", asy
   const dir = mkdtempSync(join(tmpdir(), "nengo-ts-bench-"));
   try {
     const out = join(dir, "sub", "results.jsonl");
-    const args = ["bench", "integrator", "--dimensions", "2", "--neurons-per-dim", "10", "--steps", "20", "--json", "--out", out];
+    const args = [
+      "bench",
+      "integrator",
+      "--dimensions",
+      "2",
+      "--neurons-per-dim",
+      "10",
+      "--steps",
+      "20",
+      "--json",
+      "--out",
+      out,
+    ];
     const { stdout } = await run(process.execPath, [main, ...args]);
     const lines = stdout.trim().split("\n");
     const r = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
@@ -45,14 +57,16 @@ test("bench integrator --json prints a JSON last line and appends to --out", asy
 });
 
 test("bench rejects unknown benchmarks and reference-only misuse with a message", async () => {
-  await assert.rejects(run(process.execPath, [main, "bench", "nope", "--no-save"]), (e: { code: number; stderr: string }) => {
-    assert.equal(e.code, 1);
-    assert.match(e.stderr, /unknown benchmark "nope"/);
-    return true;
-  });
   await assert.rejects(
-    run(process.execPath, [main, "bench", "pes", "--train", "--no-save"]),
-    (e: { stderr: string }) => /--simulator dl/.test(e.stderr),
+    run(process.execPath, [main, "bench", "nope", "--no-save"]),
+    (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /unknown benchmark "nope"/);
+      return true;
+    },
+  );
+  await assert.rejects(run(process.execPath, [main, "bench", "pes", "--train", "--no-save"]), (e: { stderr: string }) =>
+    /--simulator dl/.test(e.stderr),
   );
   await assert.rejects(
     run(process.execPath, [main, "bench", "pes", "--steps", "0", "--no-save"]),
@@ -64,7 +78,22 @@ test("bench --simulator dl either runs or says it is not available", async () =>
   try {
     const { stdout } = await run(process.execPath, [
       main,
-      ...["bench", "integrator", "--simulator", "dl", "-d", "2", "-n", "4", "-s", "5", "-r", "1", "--json", "--no-save"],
+      ...[
+        "bench",
+        "integrator",
+        "--simulator",
+        "dl",
+        "-d",
+        "2",
+        "-n",
+        "4",
+        "-s",
+        "5",
+        "-r",
+        "1",
+        "--json",
+        "--no-save",
+      ],
     ]);
     const lines = stdout.trim().split("\n");
     const r = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
@@ -83,8 +112,12 @@ test("benchmark networks are configured as NengoDL's", () => {
   assert.equal(countNeurons(i.net), 32);
   const cfgGain = i.net.config.lookup(Ensemble, "gain");
   assert.ok(cfgGain !== undefined);
-  assert.ok(i.net.allEnsembles.every((e) => e.gain !== undefined && e.bias !== undefined && e.neuronType instanceof LIF));
-  const rec = i.net.allConnections.find((c) => c.synapse !== null && Math.abs((c.synapse as { tau?: number }).tau! - 0.01) < 1e-12);
+  assert.ok(
+    i.net.allEnsembles.every((e) => e.gain !== undefined && e.bias !== undefined && e.neuronType instanceof LIF),
+  );
+  const rec = i.net.allConnections.find(
+    (c) => c.synapse !== null && Math.abs((c.synapse as { tau?: number }).tau! - 0.01) < 1e-12,
+  );
   assert.ok(rec, "recurrent 0.01 connection");
   const c = cconv(4, 8, new LIF());
   assert.equal(countNeurons(c.net), 4 * 3 * 8);

@@ -54,7 +54,9 @@ const matvec = (m: number[][], v: number[]): number[] => m.map((row) => row.redu
 
 function assertClose(actual: number[], expected: number[], tol: number, msg: string): void {
   assert.equal(actual.length, expected.length, `${msg}: length`);
-  actual.forEach((x, i) => assert.ok(Math.abs(x - expected[i]) <= tol, `${msg}[${i}]: ${x} vs ${expected[i]} (tol ${tol})`));
+  actual.forEach((x, i) =>
+    assert.ok(Math.abs(x - expected[i]) <= tol, `${msg}[${i}]: ${x} vs ${expected[i]} (tol ${tol})`),
+  );
 }
 
 test("EnsembleArray structure: members, labels, slicing and config", () => {

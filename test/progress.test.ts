@@ -26,6 +26,7 @@ function captureStream(isTTY: boolean): { stream: ProgressStream; text: () => st
   return { stream, text: () => chunks.join("") };
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences are what we strip
 const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, "");
 
 describe("createProgress", () => {

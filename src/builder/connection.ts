@@ -1,6 +1,6 @@
 /** Connection builder, as Nengo's build_connection (decoders, weights, synapse, learning rule). */
 import { BuildError } from "../errors.js";
-import type { Mat } from "../linalg/mat.js";
+import { type Mat, matmul, transpose } from "../linalg/mat.js";
 import { Connection } from "../model/connection.js";
 import { Ensemble, Neurons } from "../model/ensemble.js";
 import { LearningRule, PES } from "../model/learning.js";
@@ -186,7 +186,7 @@ function buildDecoders(
     const A = { rows: 1, cols: n, data: new Float64Array(n) };
     const Y = { rows: 1, cols: conn.sizeMid, data: new Float64Array(conn.sizeMid) };
     const { decoders, info } = conn.solver.solve(A, Y);
-    return { decoders: transposeMat(decoders), evalPoints: null, info };
+    return { decoders: transpose(decoders), evalPoints: null, info };
   }
   // eval points: the connection's own (scaled by radius if scaleEvalPoints) or the ensemble's
   let ep: Mat;
@@ -231,59 +231,64 @@ function buildDecoders(
       t.kind === "dense"
         ? { rows: t.shape[0], cols: t.shape[1], data: tw }
         : { rows: sizeMid, cols: sizeMid, data: diag(tw, sizeMid) };
-    Y = matmulT(Y, tm); // m x postSize
+    Y = matmul(Y, transpose(tm)); // m x postSize
     const pe = (model.params.get(post) as BuiltEnsemble).scaledEncoders; // nPost x dPost
     const idx = conn.postSlice ?? Array.from({ length: pe.cols }, (_, i) => i);
     const peS: Mat = { rows: pe.rows, cols: idx.length, data: new Float64Array(pe.rows * idx.length) };
     for (let i = 0; i < pe.rows; i++) idx.forEach((c, j) => (peS.data[i * idx.length + j] = pe.data[i * pe.cols + c]));
-    Y = matmulT(Y, peS); // m x nPost
+    Y = matmul(Y, transpose(peS)); // m x nPost
   }
-  // activities = rates(eval points @ encoders.T / radius)
-  const enc = built.encoders;
-  const A = new Float64Array(m * n);
-  const x = new Float64Array(n);
-  const gain = built.gain as Float64Array;
-  const bias = built.bias as Float64Array;
-  for (let i = 0; i < m; i++) {
-    for (let k = 0; k < n; k++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += ep.data[i * d + j] * enc.data[k * d + j];
-      x[k] = s / ens.radius;
-    }
-    A.set(ens.neuronType.rates(x, gain, bias), i * n);
-  }
-  if (!A.some((v) => v !== 0)) {
+  // activities = rates(eval points @ encoders.T / radius), shared by connections from the same ensemble
+  const A = conn.evalPoints === undefined ? ensembleActivities(ens, built) : activities(ens, built, ep);
+  if (!A.data.some((v) => v !== 0)) {
     throw new BuildError(
       `Building ${String(conn)}: 'activities' matrix is all zero for ${String(ens)}. This is because no evaluation points fall in the firing ranges of any neurons.`,
     );
   }
-  const { decoders, info } = conn.solver.solve({ rows: m, cols: n, data: A }, Y, rng);
-  return { decoders: transposeMat(decoders), evalPoints: ep, info };
+  const { decoders, info } = conn.solver.solve(A, Y, rng);
+  return { decoders: transpose(decoders), evalPoints: ep, info };
 }
 
-function transposeMat(a: Mat): Mat {
-  const t = new Float64Array(a.rows * a.cols);
-  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t[j * a.rows + i] = a.data[i * a.cols + j];
-  return { rows: a.cols, cols: a.rows, data: t };
+/** Activities of an ensemble on its own eval points (cached: several connections solve on them). */
+function ensembleActivities(ens: Ensemble, built: BuiltEnsemble): Mat {
+  let A = activityCache.get(built);
+  if (!A) {
+    A = activities(ens, built, built.evalPoints);
+    activityCache.set(built, A);
+  }
+  return A;
+}
+
+const activityCache = new WeakMap<BuiltEnsemble, Mat>();
+
+/** Firing rates [points x neurons] for eval points `ep` (rows contiguous, one row of currents at a time). */
+function activities(ens: Ensemble, built: BuiltEnsemble, ep: Mat): Mat {
+  const n = ens.nNeurons;
+  const d = ens.dimensions;
+  const m = ep.rows;
+  const encT = transpose(built.encoders); // d x n
+  const gain = built.gain as Float64Array;
+  const bias = built.bias as Float64Array;
+  const out = new Float64Array(m * n);
+  const J = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    J.fill(0);
+    for (let j = 0; j < d; j++) {
+      const e = ep.data[i * d + j] / ens.radius;
+      if (e === 0) continue;
+      const off = j * n;
+      for (let k = 0; k < n; k++) J[k] += e * encT.data[off + k];
+    }
+    for (let k = 0; k < n; k++) J[k] = gain[k] * J[k] + bias[k];
+    out.set(ens.neuronType.ratesFromCurrent(J), i * n);
+  }
+  return { rows: m, cols: n, data: out };
 }
 
 function diag(v: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) out[i * n + i] = v.length === 1 ? v[0] : v[i];
   return out;
-}
-
-/** a @ b.T */
-function matmulT(a: Mat, b: Mat): Mat {
-  const out = new Float64Array(a.rows * b.rows);
-  for (let i = 0; i < a.rows; i++) {
-    for (let j = 0; j < b.rows; j++) {
-      let s = 0;
-      for (let k = 0; k < a.cols; k++) s += a.data[i * a.cols + k] * b.data[j * b.cols + k];
-      out[i * b.rows + j] = s;
-    }
-  }
-  return { rows: a.rows, cols: b.rows, data: out };
 }
 
 /** Create the error input signal of a learning rule (built before any connection into it). */

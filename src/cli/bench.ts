@@ -256,7 +256,9 @@ export async function runBenchmark(cfg: BenchConfig, log: (line: string) => void
 export function formatTable(results: readonly BenchResult[]): string {
   const head = ["benchmark", "simulator", "D", "N/D", "neurons", "steps", "build s", "run s", "steps/s", "peak MB"];
   const rows = results.map((r) => [
-    r.benchmark + (r.train ? " (train)" : "") + (r.minibatchSize && r.minibatchSize > 1 ? ` mb=${r.minibatchSize}` : ""),
+    r.benchmark +
+      (r.train ? " (train)" : "") +
+      (r.minibatchSize && r.minibatchSize > 1 ? ` mb=${r.minibatchSize}` : ""),
     r.simulator,
     String(r.dimensions),
     String(r.neuronsPerDim),
@@ -269,7 +271,10 @@ export function formatTable(results: readonly BenchResult[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -282,7 +287,8 @@ export function appendResults(file: string, results: readonly BenchResult[]): vo
 function positiveInt(name: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}".`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}".`);
     return n;
   };
 }
@@ -290,7 +296,8 @@ function positiveInt(name: string): (v: string) => number {
 function nonNegativeInt(name: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}".`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}".`);
     return n;
   };
 }
@@ -321,16 +328,35 @@ export function registerBench(program: Command): Command {
     )
     .argument("[benchmark]", `one of ${Object.keys(BENCHMARKS).join(", ")}`)
     .addOption(
-      new Option("--simulator <name>", "simulator to time").choices(["reference", "dl"]).default(BENCH_DEFAULTS.simulator),
+      new Option("--simulator <name>", "simulator to time")
+        .choices(["reference", "dl"])
+        .default(BENCH_DEFAULTS.simulator),
     )
     .option("-d, --dimensions <D>", "dimensions", positiveInt("--dimensions"), BENCH_DEFAULTS.dimensions)
-    .option("-n, --neurons-per-dim <N>", "neurons per dimension", positiveInt("--neurons-per-dim"), BENCH_DEFAULTS.neuronsPerDim)
+    .option(
+      "-n, --neurons-per-dim <N>",
+      "neurons per dimension",
+      positiveInt("--neurons-per-dim"),
+      BENCH_DEFAULTS.neuronsPerDim,
+    )
     .addOption(
-      new Option("--neuron-type <type>", "neuron type").choices(Object.keys(NEURON_TYPES)).default(BENCH_DEFAULTS.neuronType),
+      new Option("--neuron-type <type>", "neuron type")
+        .choices(Object.keys(NEURON_TYPES))
+        .default(BENCH_DEFAULTS.neuronType),
     )
     .option("-s, --steps <S>", "simulation steps per run", positiveInt("--steps"), BENCH_DEFAULTS.steps)
-    .option("-r, --repeats <R>", "build+run repeats (medians are reported)", positiveInt("--repeats"), BENCH_DEFAULTS.repeats)
-    .option("-w, --warmup <W>", "untimed steps before each timed run (default 0: cold run)", nonNegativeInt("--warmup"), BENCH_DEFAULTS.warmup)
+    .option(
+      "-r, --repeats <R>",
+      "build+run repeats (medians are reported)",
+      positiveInt("--repeats"),
+      BENCH_DEFAULTS.repeats,
+    )
+    .option(
+      "-w, --warmup <W>",
+      "untimed steps before each timed run (default 0: cold run)",
+      nonNegativeInt("--warmup"),
+      BENCH_DEFAULTS.warmup,
+    )
     .option("--minibatch-size <M>", "minibatch size (dl simulator only)", positiveInt("--minibatch-size"))
     .option("--train", "time one training epoch instead of a run (dl simulator only)")
     .option("-o, --out <file>", "append one JSON line per benchmark to this file", BENCH_DEFAULTS.out)

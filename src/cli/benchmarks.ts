@@ -130,7 +130,10 @@ export function makeBenchmark(
 ): BenchmarkNetwork {
   const builder = Object.prototype.hasOwnProperty.call(BENCHMARKS, name) ? BENCHMARKS[name] : undefined;
   if (builder === undefined) {
-    throw new ValidationError(`unknown benchmark "${name}"; choose one of ${Object.keys(BENCHMARKS).join(", ")}`, "benchmark");
+    throw new ValidationError(
+      `unknown benchmark "${name}"; choose one of ${Object.keys(BENCHMARKS).join(", ")}`,
+      "benchmark",
+    );
   }
   let nt: NeuronType;
   if (typeof neuronType === "string") {

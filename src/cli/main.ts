@@ -11,7 +11,10 @@ import { registerBench } from "./bench.js";
 function packageVersion(): string {
   for (const rel of ["../../../package.json", "../../package.json"]) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "nengo-ts" && pkg.version) return pkg.version;
     } catch {
       // try the next location

@@ -102,9 +102,17 @@ export function trainTestSplit(s: DigitSet, opts: SplitOptions = {}): { train: D
   for (let i = 0; i < n; i++) byClass[s.labels[i]].push(i);
   let trainIdx: number[] = [];
   let testIdx: number[] = [];
-  for (const members of byClass) {
+  // Per-class test counts summing exactly to round(n * frac) (largest remainders).
+  const want = byClass.map((m) => m.length * frac);
+  const counts = want.map(Math.floor);
+  let missing = Math.round(n * frac) - counts.reduce((a, b) => a + b, 0);
+  for (const c of want.map((w, c) => c).sort((a, b) => want[b] - counts[b] - (want[a] - counts[a]) || a - b)) {
+    if (missing-- <= 0) break;
+    counts[c]++;
+  }
+  for (const [c, members] of byClass.entries()) {
     const perm = Array.from(rng.permutation(members.length), (j) => members[j]);
-    const nTest = Math.round(members.length * frac);
+    const nTest = counts[c];
     testIdx.push(...perm.slice(0, nTest));
     trainIdx.push(...perm.slice(nTest));
   }

@@ -181,7 +181,7 @@ header p { margin:0; opacity:.85; max-width:900px; }
 main { max-width:1160px; margin:0 auto; padding:24px 20px 40px; }
 .stats { display:grid; grid-template-columns:repeat(auto-fit,minmax(170px,1fr)); gap:14px; margin-top:-46px; }
 .stat { background:var(--card); border-radius:12px; padding:14px 18px; box-shadow:0 2px 10px rgba(20,30,60,.08); }
-.stat .v { font-size:28px; font-weight:700; font-variant-numeric:tabular-nums; }
+.stat .v { font-size:26px; font-weight:700; font-variant-numeric:tabular-nums; white-space:nowrap; }
 .stat .k { color:var(--muted); font-size:13px; text-transform:uppercase; letter-spacing:.04em; }
 .stat.hero .v { color:var(--accent); font-size:34px; }
 section { background:var(--card); border-radius:12px; padding:18px 22px 22px; margin-top:22px; box-shadow:0 2px 10px rgba(20,30,60,.06); }
@@ -193,7 +193,7 @@ section > p.note { margin:0 0 14px; color:var(--muted); font-size:14px; }
 .digits { display:grid; grid-template-columns:repeat(auto-fill,minmax(340px,1fr)); gap:16px; }
 .digit { border:1px solid var(--line); border-radius:10px; padding:12px; }
 .digit .head { display:flex; align-items:center; gap:12px; margin-bottom:8px; }
-.digit canvas.img { width:84px; height:84px; image-rendering:pixelated; border-radius:6px; background:#000; }
+.digit canvas.img { width:84px; height:84px; image-rendering:pixelated; border-radius:6px; border:1px solid var(--line); }
 .digit .verdict { font-size:15px; }
 .digit .verdict b { font-size:22px; }
 .ok { color:var(--good); } .wrong { color:var(--bad); }
@@ -273,7 +273,7 @@ const PAGE_JS = String.raw`
     ex.spikes.forEach(function (steps, n) { steps.forEach(function (k) { pts.push({ x: ms(k), y: n }); }); });
     chart("raster" + i, { type: "scatter", data: { datasets: [{ data: pts, pointStyle: "line", rotation: 90, radius: 3, borderWidth: 1.5, borderColor: "#1d2433" }] },
       options: { plugins: { legend: { display: false }, tooltip: { enabled: false } },
-        scales: { x: { min: 0, max: ms(D.nSteps - 1), title: { display: false }, ticks: { maxTicksLimit: 6 } }, y: { min: -1, max: ex.spikes.length, reverse: true, ticks: { display: false }, grid: { display: false } } } } });
+        scales: { x: { min: 0, max: ms(D.nSteps - 1), title: { display: true, text: "time (ms)" }, ticks: { maxTicksLimit: 6 } }, y: { min: -1, max: ex.spikes.length, reverse: true, ticks: { display: false }, grid: { display: false } } } } });
     chart("out" + i, { type: "line", data: { labels: range(ex.output.length, ms), datasets: range(10, function (c) {
         var hi = c === ex.label || c === ex.prediction;
         return { label: String(c), data: ex.output.map(function (r) { return r[c]; }), borderColor: hi ? (c === ex.label ? "#1a7f4b" : "#c0392b") : "rgba(120,130,150,0.35)", borderWidth: hi ? 2.5 : 1, pointRadius: 0, order: hi ? 0 : 1 };

@@ -49,9 +49,7 @@ export async function selectBackend(name: BackendName = "wasm"): Promise<string>
   }
   await tf.ready();
   try {
-    const probe = tf.log1p(tf.scalar(1));
-    features.log1p = Math.abs(probe.dataSync()[0] - Math.LN2) < 1e-6;
-    probe.dispose();
+    features.log1p = tf.tidy(() => Math.abs(tf.log1p(tf.scalar(1)).dataSync()[0] - Math.LN2) < 1e-6);
   } catch {
     features.log1p = false;
   }

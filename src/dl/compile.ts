@@ -14,6 +14,7 @@ import { classifyStep, type StepKind } from "../synapses/index.js";
 import { tf } from "./backend.js";
 import { type TfNeuron, tfNeuron } from "./neurons.js";
 import { placeCols, takeCols } from "./tensorops.js";
+import type { Profiler } from "../utils/trace.js";
 
 type Term =
   | { type: "const"; value: number }
@@ -639,7 +640,9 @@ export class ParamStore {
   constructor(readonly trainable: Set<Signal>) {
     for (const s of trainable) {
       const shape = s.shape.length > 1 ? [s.shape[0], s.shape[1]] : [s.size];
-      this.vars.set(s, tf.variable(tf.tensor(Float32Array.from(s.initial), shape), true, `param_${s.id}_${s.name}`));
+      const init = tf.tensor(Float32Array.from(s.initial), shape);
+      this.vars.set(s, tf.variable(init, true, `param_${s.id}_${s.name}`));
+      init.dispose(); // the variable holds its own reference to the data
     }
   }
 
@@ -657,7 +660,11 @@ export class ParamStore {
 
   /** Put the build-time values back into the variables. */
   resetTrainables(): void {
-    for (const [s, v] of this.vars) v.assign(tf.tensor(Float32Array.from(s.initial), v.shape));
+    for (const [s, v] of this.vars) {
+      const t = tf.tensor(Float32Array.from(s.initial), v.shape);
+      v.assign(t);
+      t.dispose();
+    }
   }
 
   /** Free all tensors. */
@@ -756,6 +763,8 @@ export interface StepContext {
   dt: number;
   mb: number;
   training: boolean;
+  /** When set, every operator group of the step is recorded as a span (category "op"). */
+  prof?: Profiler;
 }
 
 /** Collect `plan` from the vector values. */
@@ -779,6 +788,7 @@ export function stepModel(
   ctx: StepContext,
 ): { state: StateList; probes: tf.Tensor2D } {
   const mb = ctx.mb;
+  const prof = ctx.prof;
   const vals: (tf.Tensor2D | undefined)[] = new Array(cm.vecSizes.length);
   if (input) vals[cm.inputVec] = input;
   for (const g of cm.synapseGroups) vals[g.prevVec] = state[g.stateIndex];
@@ -788,6 +798,7 @@ export function stepModel(
   for (let L = 1; L <= cm.maxLevel; L++) {
     const st = stagesByLevel.get(L);
     if (st) {
+      prof?.begin(`linear L${L}`, "op", { size: st.size });
       let v: tf.Tensor2D | null = null;
       for (const src of st.sources) {
         const x = vals[src.vec] as tf.Tensor2D;
@@ -796,9 +807,11 @@ export function stepModel(
       }
       v = v ? (tf.add(v, A[st.cIndex]) as tf.Tensor2D) : bcast(A[st.cIndex], mb);
       vals[st.vec] = v;
+      prof?.end();
     }
     for (const g of cm.neuronGroups) {
       if (g.level !== L) continue;
+      prof?.begin(`neurons ${g.ops[0].neuronType.constructor.name}`, "op", { level: L, size: g.size });
       const J =
         g.jVec >= 0
           ? (tf.slice(vals[g.jVec] as tf.Tensor2D, [0, g.jOff], [-1, g.size]) as tf.Tensor2D)
@@ -811,14 +824,18 @@ export function stepModel(
         vals[g.stateVecs[i]] = r.states[k];
         newState[g.stateIndex + i] = r.states[k];
       });
+      prof?.end();
     }
     for (const f of cm.funcs) {
       if (f.level !== L) continue;
+      prof?.begin(`function ${f.op.name}`, "op", { level: L });
       vals[f.outVec] = runFunc(f, vals, A, t, mb);
+      prof?.end();
     }
   }
   // synapse updates
   for (const g of cm.synapseGroups) {
+    prof?.begin(`synapses ${g.kind}`, "op", { size: g.size });
     const u = gather(g.gather, vals, A, mb);
     const X = state.slice(g.stateIndex + 1, g.stateIndex + 1 + g.order);
     let y: tf.Tensor2D;
@@ -852,8 +869,11 @@ export function stepModel(
     newState[g.stateIndex] = y;
     Xn.forEach((x, i) => (newState[g.stateIndex + 1 + i] = x));
     vals[g.newVec] = y;
+    prof?.end();
   }
+  prof?.begin("probes", "op");
   const probes = gather(cm.probePlan, vals, A, mb);
+  prof?.end();
   return { state: newState, probes };
 }
 

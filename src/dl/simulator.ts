@@ -1,14 +1,23 @@
 /** The differentiable simulator (NengoDL 2.x `nengo_dl.Simulator`) on tfjs. */
 import { totalmem } from "node:os";
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import { toNested, type NestedArray } from "../arrays.js";
 import { build } from "../builder/build.js";
-import type { Model } from "../builder/model.js";
+import type { BuiltConnection, BuiltEnsemble, Model } from "../builder/model.js";
+import type { Signal } from "../builder/signal.js";
 import { SimulatorClosed, ValidationError } from "../errors.js";
-import type { Network } from "../model/network.js";
+import { Connection } from "../model/connection.js";
+import { Ensemble, Neurons } from "../model/ensemble.js";
+import { Network } from "../model/network.js";
 import { Node } from "../model/node.js";
 import { Probe } from "../model/probe.js";
+import { Direct } from "../neurons/index.js";
 import { RandomState } from "../rng/randomstate.js";
-import { createProgress } from "../utils/progress.js";
+import type { ConnectionData, EnsembleData } from "../simulator/data.js";
+import { nextRunDir, SummaryWriter } from "../tensorboard/writer.js";
+import { createProgress, type Progress } from "../utils/progress.js";
+import { Profiler } from "../utils/trace.js";
 import { type BackendName, selectBackend, tf } from "./backend.js";
 import {
   type CompiledModel,
@@ -21,7 +30,22 @@ import {
 } from "./compile.js";
 import { type Array3, type CheckedData, type DataInput, checkData } from "./data.js";
 import { type Objective, mse } from "./objectives.js";
+import {
+  type FreezeChange,
+  type FreezeTarget,
+  type ParamSlot,
+  allConnections,
+  allEnsembles,
+  freezeConnection,
+  freezeEnsemble,
+  liveConnectionData,
+  liveEnsembleData,
+  paramSlots,
+  readParams,
+  writeParams,
+} from "./params.js";
 import { getLifSmoothing, trainableSignals } from "./settings.js";
+import { type SummaryItem, TrainSummaries } from "./summaries.js";
 
 /** Options of {@link Simulator.create}. */
 export interface DLSimulatorOptions {
@@ -37,7 +61,15 @@ export interface DLSimulatorOptions {
   progressBar?: boolean;
   /** Steps per recomputation segment in training (memory grows with this; default chosen from the model size). */
   segmentLength?: number;
+  /**
+   * Directory for TensorBoard event files: created if needed; each simulator writes into a new
+   * `run_N` subdirectory (see docs/tensorboard.md). Default: none (summaries are ignored with a warning).
+   */
+  tensorboard?: string;
 }
+
+/** `profile` option: `true` writes `nengo_dl_profile.json` in the working directory, a string names the file. */
+export type ProfileOption = boolean | string;
 
 /** Data for runSteps/train/loss: input Nodes and target Probes to `[batch][nSteps][size]` arrays. */
 export type DataMap = Map<Node | Probe, DataInput>;
@@ -59,6 +91,27 @@ export interface TrainOptions {
   truncation?: number;
   /** Shuffle the inputs each epoch with the simulator's RNG (default true). */
   shuffle?: boolean;
+  /**
+   * TensorBoard summaries written after every update (needs the simulator's `tensorboard` option):
+   * `"loss"`, an Ensemble (encoders), `ens.neurons` (biases), a Connection (weights) or a function
+   * returning `Record<string, number | tf.Tensor>`.
+   */
+  summaries?: SummaryItem[];
+  /** Write a Chrome trace of the training (`true`: `nengo_dl_profile.json`; or a file name). */
+  profile?: ProfileOption;
+  /**
+   * Learning rate as a function of {@link Simulator.trainingStep} (updates done so far), applied to the
+   * optimizer before every update (e.g. a piecewise-constant schedule).
+   */
+  learningRateSchedule?: (trainingStep: number) => number;
+}
+
+/** Options of {@link Simulator.runSteps} and {@link Simulator.run}. */
+export interface RunOptions {
+  /** Input data `[minibatchSize][nSteps][size]` per input Node. */
+  data?: DataMap;
+  /** Write a Chrome trace of the run (`true`: `nengo_dl_profile.json`; or a file name). */
+  profile?: ProfileOption;
 }
 
 /** Options of {@link Simulator.loss}. */
@@ -67,9 +120,22 @@ export interface LossOptions {
   objective?: ObjectiveMap;
 }
 
-/** `sim.data`: probe data `[minibatch][nSteps][size]`. */
+/** `sim.data`: probe data `[minibatch][nSteps][size]`, and live (trained) ensemble and connection parameters. */
 export interface DLSimData {
   get(probe: Probe): number[][][];
+  get(ens: Ensemble): EnsembleData;
+  get(conn: Connection): ConnectionData;
+  get(obj: Probe | Ensemble | Connection): number[][][] | EnsembleData | ConnectionData;
+}
+
+/** Default file of `profile: true`. */
+export const DEFAULT_PROFILE_FILE = "nengo_dl_profile.json";
+
+function checkProfileOption(p: unknown, where: string): string | null {
+  if (p === undefined || p === false) return null;
+  if (p === true) return resolve(DEFAULT_PROFILE_FILE);
+  if (typeof p === "string" && p.length > 0) return resolve(p);
+  throw new ValidationError(`must be true, false or a file name, got ${String(p)}`, "profile", where);
 }
 
 interface ObjEntry {
@@ -77,6 +143,23 @@ interface ObjEntry {
   fn: Objective | null;
   arity: 1 | 2 | 0;
   array: boolean;
+}
+
+/**
+ * Set a tfjs optimizer's learning rate: `setLearningRate` where the optimizer has it (SGD, momentum),
+ * otherwise its `learningRate` field, which Adam, RMSProp, Adagrad, Adadelta and Adamax read per update.
+ */
+function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  if (typeof lr !== "number" || !Number.isFinite(lr)) {
+    throw new ValidationError(
+      `must return a finite number, got ${String(lr)}`,
+      "learningRateSchedule",
+      "Simulator.train",
+    );
+  }
+  const o = opt as unknown as { setLearningRate?: (x: number) => void; learningRate?: number };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
 
 /** Wasm heap limit (bytes) used to reject runs that cannot fit. */
@@ -98,6 +181,15 @@ export class Simulator {
   nSteps = 0;
   /** RandomState(seed), used for shuffling; re-created on reset. */
   rng: RandomState;
+  /** Optimizer updates done so far (all `train` calls; the step of TensorBoard summaries; not reset). */
+  trainingStep = 0;
+  /** The TensorBoard writer (`tensorboard` option), or null. */
+  private writer: SummaryWriter | null = null;
+  /** Per tag, how many `train` calls have written it (for the `_1`, `_2` suffixes). */
+  private readonly tagUses = new Map<string, number>();
+  /** Build and compile times (microseconds, performance clock), added to every profile. */
+  private readonly buildSpans: { name: string; start: number; end: number }[] = [];
+  private warnedSummaries = false;
   private readonly cm: CompiledModel;
   private readonly params: ParamStore;
   private state: StateList;
@@ -112,13 +204,19 @@ export class Simulator {
     readonly network: Network,
     opts: DLSimulatorOptions,
     backend: string,
+    bar: Progress,
   ) {
     this.backend = backend;
     const mb = opts.minibatchSize ?? 1;
     if (!Number.isInteger(mb) || mb < 1)
       throw new ValidationError(`must be a positive integer, got ${String(mb)}`, "minibatchSize", "Simulator");
     this.minibatchSize = mb;
+    const now = (): number => performance.now() * 1000;
+    const t0 = now();
     this.model = build(network, { dt: opts.dt, seed: opts.seed });
+    const t1 = now();
+    this.buildSpans.push({ name: "build", start: t0, end: t1 });
+    bar.update(1);
     this.dt = this.model.dt;
     this.seed =
       opts.seed ??
@@ -130,14 +228,50 @@ export class Simulator {
     this.cm = compileModel(this.model, { trainable, lifSmoothing: getLifSmoothing(network) });
     this.params = new ParamStore(trainable);
     this.state = tf.tidy(() => initialState(this.cm, mb));
+    this.buildSpans.push({ name: "compile", start: t1, end: now() });
+    bar.update(2);
     this.inputNodeSet = new Set(this.cm.inputNodes.map((n) => n.node));
     this.probeSet = new Set([...this.model.probes.keys()] as Probe[]);
   }
 
-  /** Build `net` and prepare it for simulation and training on the selected tfjs backend. */
+  /**
+   * Build `net` and prepare it for simulation and training on the selected tfjs backend. With
+   * `tensorboard: dir`, `dir` is created if needed and the simulator writes into a new `dir/run_N`.
+   */
   static async create(net: Network, opts: DLSimulatorOptions = {}): Promise<Simulator> {
+    if (opts.tensorboard !== undefined && (typeof opts.tensorboard !== "string" || opts.tensorboard.length === 0)) {
+      throw new ValidationError(
+        `must be a directory path, got ${String(opts.tensorboard)}`,
+        "tensorboard",
+        "Simulator",
+      );
+    }
     const backend = await selectBackend(opts.backend ?? "wasm");
-    return new Simulator(net, opts, backend);
+    const bar = createProgress({ label: "Building", total: 2, enabled: opts.progressBar });
+    let sim: Simulator;
+    try {
+      sim = new Simulator(net, opts, backend, bar);
+    } finally {
+      bar.stop();
+    }
+    if (opts.tensorboard !== undefined) {
+      try {
+        sim.writer = await SummaryWriter.create(await nextRunDir(opts.tensorboard, { reserve: true }));
+      } catch (e) {
+        await sim.close();
+        throw new ValidationError(
+          `cannot create TensorBoard logs in ${JSON.stringify(opts.tensorboard)}: ${(e as Error).message}`,
+          "tensorboard",
+          "Simulator",
+        );
+      }
+    }
+    return sim;
+  }
+
+  /** The TensorBoard run directory of this simulator (`<tensorboard>/run_N`), or null. */
+  get tensorboardDir(): string | null {
+    return this.writer?.logdir ?? null;
   }
 
   /** Current simulation time (nSteps * dt). */
@@ -204,26 +338,54 @@ export class Simulator {
     timeStep0: number,
     n: number,
     training: boolean,
+    prof?: Profiler,
   ): { state: StateList; probes: tf.Tensor3D } {
     const mb = this.minibatchSize;
     const nIn = this.cm.inputSize;
     let s = state;
     const outs: tf.Tensor2D[] = [];
-    const ctx = { dt: this.dt, mb, training };
+    const ctx = { dt: this.dt, mb, training, prof };
     for (let i = 0; i < n; i++) {
       const k = stepOffset + i;
+      prof?.begin("step", "step", { step: timeStep0 + i + 1 });
       const inp = nIn > 0 ? tf.tensor2d(inputs.subarray(k * mb * nIn, (k + 1) * mb * nIn), [mb, nIn]) : null;
       const r = stepModel(this.cm, A, s, inp, (timeStep0 + i + 1) * this.dt, ctx);
       s = r.state;
       outs.push(r.probes);
+      prof?.end();
     }
     const probes = (outs.length > 0 ? tf.stack(outs) : tf.zeros([0, mb, this.cm.probePlan.size])) as tf.Tensor3D;
     return { state: s, probes };
   }
 
-  /** Run `nSteps` steps; `data` feeds input nodes `[minibatchSize][nSteps][size]`. */
-  async runSteps(nSteps: number, opts: { data?: DataMap } = {}): Promise<void> {
+  /** A profiler for `profile` (null when off), with the build/compile spans of this simulator. */
+  private makeProfiler(path: string | null): Profiler | null {
+    if (path === null) return null;
+    const prof = new Profiler({ processName: "nengo-ts/dl" });
+    for (const b of this.buildSpans) prof.complete(b.name, "build", b.start, b.end);
+    return prof;
+  }
+
+  private async saveProfile(prof: Profiler | null, path: string | null, where: string): Promise<void> {
+    if (prof === null || path === null) return;
+    try {
+      await prof.save(path);
+    } catch (e) {
+      throw new ValidationError(
+        `cannot write the profile to ${JSON.stringify(path)}: ${(e as Error).message}`,
+        "profile",
+        where,
+      );
+    }
+  }
+
+  /**
+   * Run `nSteps` steps; `data` feeds input nodes `[minibatchSize][nSteps][size]`; `profile` writes a
+   * Chrome trace with one span per step and per operator group.
+   */
+  async runSteps(nSteps: number, opts: RunOptions = {}): Promise<void> {
     this.checkOpen();
+    const profPath = checkProfileOption(opts.profile, "Simulator.runSteps");
     if (!Number.isInteger(nSteps) || nSteps < 0) {
       throw new ValidationError(
         `must be a non-negative integer, got ${String(nSteps)}`,
@@ -254,31 +416,49 @@ export class Simulator {
       }
       inputs = c.inputs;
     }
+    const prof = this.makeProfiler(profPath);
+    prof?.begin("run", "sim", { nSteps });
     this.inputTimeBase = this.nSteps;
-    const inArr = this.makeInputs(inputs, null, 0, nSteps);
-    this.inputTimeBase = 0;
-    const bar = createProgress({ label: "Simulating", total: nSteps, enabled: this.progressBar && nSteps > 0 });
+    let inArr: Float32Array;
+    try {
+      inArr = this.makeInputs(inputs, null, 0, nSteps);
+    } finally {
+      this.inputTimeBase = 0;
+    }
+    const bar = createProgress({
+      label: "Simulating",
+      total: nSteps,
+      enabled: nSteps > 0 ? this.progressBar : false,
+    });
+    prof?.begin("assemble", "sim");
     const A = tf.tidy(() => assemble(this.cm, this.params));
+    prof?.end();
     try {
       const seg = 100;
       for (let a = 0; a < nSteps; a += seg) {
         const k = Math.min(seg, nSteps - a);
         const start = this.nSteps;
+        prof?.begin("segment", "sim", { start, steps: k });
         const r = tf.tidy(() => {
-          const res = this.forward(A, this.state, inArr, a, start, k, false);
+          const res = this.forward(A, this.state, inArr, a, start, k, false, prof ?? undefined);
           return { state: res.state, probes: res.probes };
         });
+        prof?.begin("read probes", "sim");
         const data = r.probes.dataSync() as Float32Array;
         r.probes.dispose();
+        prof?.end();
         this.replaceState(r.state);
         this.probeChunks.push({ data: Float32Array.from(data), steps: k, start });
         this.nSteps += k;
+        prof?.end();
         bar.update(a + k);
       }
     } finally {
       tf.dispose(A);
       bar.stop();
     }
+    prof?.end();
+    await this.saveProfile(prof, profPath, "Simulator.runSteps");
   }
 
   private replaceState(s: StateList): void {
@@ -288,7 +468,7 @@ export class Simulator {
   }
 
   /** Run for `timeInSeconds` (rounded to whole steps). */
-  async run(timeInSeconds: number, opts: { data?: DataMap } = {}): Promise<void> {
+  async run(timeInSeconds: number, opts: RunOptions = {}): Promise<void> {
     if (typeof timeInSeconds !== "number" || !Number.isFinite(timeInSeconds) || timeInSeconds < 0) {
       throw new ValidationError(
         `must be a non-negative number, got ${String(timeInSeconds)}`,
@@ -324,25 +504,177 @@ export class Simulator {
     this.probeChunks = [];
   }
 
-  /** Release all tensors; later calls throw SimulatorClosed. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Release every tensor the simulator created (synchronously) and close the TensorBoard event file;
+   * later calls throw SimulatorClosed. The returned promise resolves when the event file is complete
+   * (a failed write is reported with `process.emitWarning`); it never rejects. Safe to call twice.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     tf.dispose(this.state);
+    this.state = [];
     this.params.dispose();
+    const w = this.writer;
+    this.writer = null;
+    if (w === null) return Promise.resolve();
+    return w.close().catch((e: unknown) => {
+      process.emitWarning(`TensorBoard event file ${w.path} could not be completed: ${String(e)}`);
+    });
   }
 
-  /** Probe data. */
+  /** Current values of a parameter signal (the variable's value, or the build value). */
+  private paramValue(s: Signal): Float32Array | Float64Array {
+    if (this.closed) return s.initial as Float64Array;
+    const v = this.params.vars.get(s);
+    return v ? Float32Array.from(v.dataSync() as Float32Array) : (s.initial as Float64Array);
+  }
+
+  /**
+   * Probe data `[minibatch][nSteps][...]`, or the live (trained) parameters of an Ensemble or
+   * Connection, derived as NengoDL does (after `close()`: the build values, with a warning).
+   */
   get data(): DLSimData {
-    return {
-      get: (obj: Probe) => {
-        if (!(obj instanceof Probe))
-          throw new ValidationError(`${String(obj)} is not a Probe of this simulator`, "data", "Simulator");
+    const get = (obj: Probe | Ensemble | Connection): number[][][] | EnsembleData | ConnectionData => {
+      if (obj instanceof Probe) {
         const info = this.cm.probes.get(obj);
         if (!info) throw new ValidationError(`${String(obj)} is not in this simulator's network`, "data", "Simulator");
         return this.probeData(obj, info);
-      },
+      }
+      if (obj instanceof Ensemble || obj instanceof Connection) {
+        const built = this.model.params.get(obj);
+        if (!built) throw new ValidationError(`${String(obj)} is not in this simulator's network`, "data", "Simulator");
+        if (this.closed) process.emitWarning("Simulator is closed: sim.data returns the build-time parameter values");
+        if (obj instanceof Ensemble) {
+          const bsig = this.model.sig.get(obj.neurons)?.bias;
+          return liveEnsembleData(
+            obj,
+            built as BuiltEnsemble,
+            this.paramValue((this.model.sig.get(obj) as Record<string, Signal>).encoders),
+            bsig ? this.paramValue(bsig) : null,
+          );
+        }
+        return liveConnectionData(
+          built as BuiltConnection,
+          this.paramValue((this.model.sig.get(obj) as Record<string, Signal>).weights),
+        );
+      }
+      throw new ValidationError(
+        `${String(obj)} is not a Probe, Ensemble or Connection of this simulator`,
+        "data",
+        "Simulator",
+      );
     };
+    return { get } as DLSimData;
+  }
+
+  // ------------------------------------------------------------------ parameters
+
+  /** The trainable parameters in their structural order (see docs/dl.md, "Saving parameters"). */
+  private slots(): ParamSlot[] {
+    const shapes = new Map<Signal, readonly number[]>();
+    for (const [s, v] of this.params.vars) shapes.set(s, v.shape);
+    return paramSlots(this.network, this.model, shapes);
+  }
+
+  /**
+   * The tfjs variable holding a trainable parameter: `ens` (scaled encoders), `ens.neurons` (biases) or
+   * a Connection (weights); null when that parameter is not trainable. Assigning to it changes the model.
+   */
+  parameterVariable(obj: Ensemble | Neurons | Connection): tf.Variable | null {
+    this.checkOpen();
+    const rec = this.model.sig.get(obj);
+    if (!rec) throw new ValidationError(`${String(obj)} is not in this simulator's network`, "obj", "Simulator");
+    const s = obj instanceof Ensemble ? rec.encoders : obj instanceof Connection ? rec.weights : rec.bias;
+    return (s && this.params.vars.get(s)) ?? null;
+  }
+
+  /**
+   * Save the trainable parameters (optimizer state excluded) to the directory `path` (created if
+   * needed): `params.json` (manifest) and `params.bin` (float32), written atomically. Parameters are
+   * identified by structure, so they load into any network built the same way (neuron types may differ).
+   */
+  async saveParams(path: string): Promise<void> {
+    this.checkOpen();
+    if (typeof path !== "string" || path.length === 0)
+      throw new ValidationError(
+        `must be a non-empty directory path, got ${String(path)}`,
+        "path",
+        "Simulator.saveParams",
+      );
+    const slots = this.slots();
+    const values = slots.map((s) => Float32Array.from((this.params.vars.get(s.signal) as tf.Variable).dataSync()));
+    await writeParams(path, slots, values, this.trainingStep);
+  }
+
+  /**
+   * Load parameters saved by {@link Simulator.saveParams}. Everything is validated (files, format,
+   * version, the network's structure and every shape) before any parameter changes; on error nothing
+   * changes and a ValidationError names the first mismatch.
+   */
+  async loadParams(path: string): Promise<void> {
+    this.checkOpen();
+    const slots = this.slots();
+    const values = await readParams(path, slots);
+    this.checkOpen();
+    slots.forEach((s, i) => {
+      const v = this.params.vars.get(s.signal) as tf.Variable;
+      const t = tf.tensor(values[i], v.shape);
+      v.assign(t);
+      t.dispose();
+    });
+  }
+
+  /**
+   * Write the trained values into the model objects, so that any simulator built from the network
+   * afterwards uses them (NengoDL's freeze_params): a Network (all its ensembles and connections,
+   * recursively), an Ensemble, a Connection, or an array of them.
+   */
+  freezeParams(objs: FreezeTarget | FreezeTarget[]): void {
+    this.checkOpen();
+    const list = Array.isArray(objs) ? objs : [objs];
+    const targets: (Ensemble | Connection)[] = [];
+    for (const o of list) {
+      if (o instanceof Network) {
+        if (!this.model.seeds.has(o))
+          throw new ValidationError(`${String(o)} is not in this simulator's model`, "objs", "Simulator.freezeParams");
+        targets.push(
+          ...allEnsembles(o).filter((e) => !(e.neuronType instanceof Direct) || this.encodersTrained(e)),
+          ...allConnections(o),
+        );
+      } else if (o instanceof Ensemble || o instanceof Connection) {
+        if (!this.model.params.has(o))
+          throw new ValidationError(`${String(o)} is not in this simulator's model`, "objs", "Simulator.freezeParams");
+        targets.push(o);
+      } else {
+        throw new ValidationError(
+          `must be a Network, Ensemble or Connection (or an array of them), got ${String(o)}`,
+          "objs",
+          "Simulator.freezeParams",
+        );
+      }
+    }
+    const changes: FreezeChange[] = targets.map((o) => {
+      const rec = this.model.sig.get(o) as Record<string, Signal>;
+      if (o instanceof Ensemble) {
+        const b = this.model.sig.get(o.neurons)?.bias;
+        return freezeEnsemble(
+          o,
+          this.model.params.get(o) as BuiltEnsemble,
+          this.paramValue(rec.encoders),
+          b ? this.paramValue(b) : null,
+        );
+      }
+      return freezeConnection(o, this.model.params.get(o) as BuiltConnection, this.paramValue(rec.weights));
+    });
+    for (const c of changes) c.apply();
+  }
+
+  /** Whether a (Direct) ensemble's encoders differ from their build values. */
+  private encodersTrained(e: Ensemble): boolean {
+    const s = (this.model.sig.get(e) as Record<string, Signal>).encoders;
+    const v = this.paramValue(s);
+    return Array.from(s.initial).some((x, i) => Math.fround(x) !== v[i]);
   }
 
   private probeData(_p: Probe, info: { off: number; size: number; shape: number[]; period: number }): number[][][] {
@@ -526,26 +858,35 @@ export class Simulator {
     entries: ObjEntry[],
     optimizer: tf.Optimizer,
     seg: number,
-  ): { loss: number; state: StateList } {
+    prof: Profiler | undefined,
+    wantEntryLosses: boolean,
+  ): { loss: number; entryLosses: (number | null)[]; state: StateList } {
     const engine = tf.engine();
     let loss = 0;
+    let entryLosses: (number | null)[] = [];
     const state = tf.tidy(() => {
+      prof?.begin("forward", "train");
+      prof?.begin("assemble", "train");
       const A = assemble(this.cm, this.params);
+      prof?.end();
       const bounds: StateList[] = [state0];
       const probeSegs: tf.Tensor3D[] = [];
       for (let s = 0; s < w; s += seg) {
         const k = Math.min(seg, w - s);
-        const r = this.forward(A, bounds[bounds.length - 1], inArr, a + s, a + s, k, true);
+        const r = this.forward(A, bounds[bounds.length - 1], inArr, a + s, a + s, k, true, prof);
         bounds.push(r.state);
         probeSegs.push(r.probes);
       }
       const P = tf.transpose(tf.concat(probeSegs, 0), [1, 0, 2]) as tf.Tensor3D; // [mb, w, Ptot]
+      prof?.end();
+      prof?.begin("objective", "train");
       const hasFn = entries.some((e) => e.fn !== null);
       let dP: tf.Tensor3D = tf.zerosLike(P);
       if (hasFn) {
+        let vals: tf.Scalar[] = [];
         const g = engine.gradients(
           () => {
-            const vals = this.objectiveValues(entries, P, targets);
+            vals = this.objectiveValues(entries, P, targets);
             return vals.length === 1 ? vals[0] : (tf.addN(vals) as tf.Scalar);
           },
           [P],
@@ -553,8 +894,12 @@ export class Simulator {
           true,
         );
         loss = (g.value.dataSync() as Float32Array)[0];
+        if (wantEntryLosses) {
+          let k = 0;
+          entryLosses = entries.map((e) => (e.fn === null ? null : vals[k++].dataSync()[0]));
+        }
         if (g.grads[0]) dP = g.grads[0] as tf.Tensor3D;
-      }
+      } else if (wantEntryLosses) entryLosses = entries.map(() => null);
       for (const e of entries) {
         if (e.fn !== null) continue;
         for (const p of e.probes) {
@@ -571,7 +916,9 @@ export class Simulator {
           ) as tf.Tensor3D;
         }
       }
+      prof?.end();
       // backward through segments, recomputing each under the tape
+      prof?.begin("backward", "train");
       let dState: (tf.Tensor | undefined)[] = [];
       const dA: (tf.Tensor | undefined)[] = new Array(A.length);
       const nSeg = probeSegs.length;
@@ -582,7 +929,7 @@ export class Simulator {
         const sIn = bounds[si];
         const g = engine.gradients(
           () => {
-            const r = this.forward(A, sIn, inArr, a + s, a + s, k, true);
+            const r = this.forward(A, sIn, inArr, a + s, a + s, k, true, prof);
             let tot = tf.sum(tf.mul(r.probes, dSeg));
             r.state.forEach((t, i) => {
               const ds = dState[i];
@@ -601,6 +948,7 @@ export class Simulator {
       }
       const vars = [...this.params.vars.values()];
       if (vars.length > 0 && dA.some((x) => x !== undefined)) {
+        prof?.begin("parameter gradients", "train");
         const g = engine.gradients(
           () => {
             const A2 = assemble(this.cm, this.params);
@@ -617,11 +965,15 @@ export class Simulator {
         );
         const named: Record<string, tf.Tensor> = {};
         vars.forEach((v, i) => (named[v.name] = g.grads[i] ?? tf.zerosLike(v)));
+        prof?.end();
+        prof?.end(); // backward
+        prof?.begin("optimizer", "train");
         optimizer.applyGradients(named);
-      }
+        prof?.end();
+      } else prof?.end(); // backward
       return bounds[bounds.length - 1];
     });
-    return { loss, state };
+    return { loss, entryLosses, state };
   }
 
   /** Optimise the trainable parameters on `data` (NengoDL 2.x `sim.train`); state and nSteps are restored after. */
@@ -636,6 +988,11 @@ export class Simulator {
     const nEpochs = opts.nEpochs ?? 1;
     if (!Number.isInteger(nEpochs) || nEpochs < 1)
       throw new ValidationError(`must be a positive integer, got ${String(nEpochs)}`, "nEpochs", "Simulator.train");
+    const schedule = opts.learningRateSchedule;
+    if (schedule !== undefined && typeof schedule !== "function") {
+      throw new ValidationError("must be a function of the training step", "learningRateSchedule", "Simulator.train");
+    }
+    const profPath = checkProfileOption(opts.profile, "Simulator.train");
     const { c, entries, steps, batch } = this.prepare(opts.data, opts.objective);
     const truncation = opts.truncation ?? steps;
     if (!Number.isInteger(truncation) || truncation < 1) {
@@ -644,6 +1001,19 @@ export class Simulator {
         "truncation",
         "Simulator.train",
       );
+    }
+    let summaries: TrainSummaries | null = null;
+    if (opts.summaries !== undefined && opts.summaries !== null) {
+      // validated even without a TensorBoard directory (an unknown object is an error before training)
+      const parsed = new TrainSummaries(opts.summaries, this.model, this.tagUses);
+      if (this.writer === null) {
+        if (!this.warnedSummaries && opts.summaries.length > 0) {
+          this.warnedSummaries = true;
+          process.emitWarning(
+            "train({ summaries }) needs a simulator created with the `tensorboard` option; summaries are ignored",
+          );
+        }
+      } else if (opts.summaries.length > 0) summaries = parsed;
     }
     const seg = this.planMemory(Math.min(truncation, steps));
     const mb = this.minibatchSize;
@@ -661,31 +1031,73 @@ export class Simulator {
       throw new ValidationError("the network has no trainable parameters", "network", "Simulator.train");
     const nBatches = Math.floor(batch / mb);
     const nWindows = Math.ceil(steps / truncation);
+    const prof = this.makeProfiler(profPath) ?? undefined;
+    const writer = this.writer;
     const bar = createProgress({ label: "Training", total: nEpochs * nBatches * nWindows, enabled: this.progressBar });
+    prof?.begin("train", "train", { nEpochs, nBatches, nWindows });
     try {
       for (let epoch = 0; epoch < nEpochs; epoch++) {
+        prof?.begin("epoch", "train", { epoch: epoch + 1 });
         const perm =
           (opts.shuffle ?? true) ? Array.from(this.rng.permutation(batch)) : Array.from({ length: batch }, (_, i) => i);
         for (let bi = 0; bi < nBatches; bi++) {
+          prof?.begin("minibatch", "train", { minibatch: bi + 1 });
           const idx = perm.slice(bi * mb, (bi + 1) * mb);
           const inArr = this.makeInputs(c.inputs, idx, 0, steps);
           let st: StateList = tf.tidy(() => initialState(this.cm, mb));
-          for (let a = 0; a < steps; a += truncation) {
-            const w = Math.min(truncation, steps - a);
-            const targets = this.windowTargets(c, idx, a, w);
-            const r = this.trainWindow(inArr, a, w, st, targets, entries, optimizer, Math.min(seg, w));
-            tf.dispose([...targets.values()]);
-            tf.dispose(st.filter((t) => !r.state.includes(t)));
-            st = r.state;
-            bar.increment(1, { epoch: epoch + 1, loss: r.loss });
+          try {
+            for (let a = 0; a < steps; a += truncation) {
+              const w = Math.min(truncation, steps - a);
+              if (schedule) setLearningRate(optimizer, schedule(this.trainingStep));
+              prof?.begin("update", "train", { trainingStep: this.trainingStep + 1, window: a });
+              const targets = this.windowTargets(c, idx, a, w);
+              let r: { loss: number; entryLosses: (number | null)[]; state: StateList };
+              try {
+                r = this.trainWindow(
+                  inArr,
+                  a,
+                  w,
+                  st,
+                  targets,
+                  entries,
+                  optimizer,
+                  Math.min(seg, w),
+                  prof,
+                  summaries?.wantsLoss ?? false,
+                );
+              } finally {
+                tf.dispose([...targets.values()]);
+              }
+              const rs = r.state;
+              tf.dispose(st.filter((t) => !rs.includes(t)));
+              st = rs;
+              this.trainingStep++;
+              if (summaries && writer) {
+                prof?.begin("summaries", "train");
+                const perProbe = entries.map((e, i) => ({ probes: e.probes, value: r.entryLosses[i] ?? null }));
+                writer.write(
+                  summaries.collect(r.loss, perProbe, (sig) => this.paramValue(sig)),
+                  this.trainingStep,
+                );
+                prof?.end();
+              }
+              prof?.end(); // update
+              prof?.counter("loss", { loss: r.loss }, "train");
+              bar.increment(1, { epoch: epoch + 1, minibatch: bi + 1, loss: r.loss });
+            }
+          } finally {
+            tf.dispose(st);
           }
-          tf.dispose(st);
+          prof?.end(); // minibatch
           await new Promise((res) => setImmediate(res));
         }
+        prof?.end(); // epoch
       }
     } finally {
       bar.stop();
     }
+    prof?.end(); // train
+    await this.saveProfile(prof ?? null, profPath, "Simulator.train");
   }
 
   /** The objective on `data` in inference mode from a fresh state, averaged over minibatches and summed over objectives. */

@@ -14,6 +14,23 @@ export class LinAlgError extends Error {
   }
 }
 
+/** Dot product of x[a..a+len) and x[b..b+len), four accumulators (faster in V8). */
+function dot(x: Float64Array, a: number, b: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += x[a + k] * x[b + k];
+    s1 += x[a + k + 1] * x[b + k + 1];
+    s2 += x[a + k + 2] * x[b + k + 2];
+    s3 += x[a + k + 3] * x[b + k + 3];
+  }
+  for (; k < len; k++) s0 += x[a + k] * x[b + k];
+  return s0 + s1 + (s2 + s3);
+}
+
 /**
  * Cholesky factor of a symmetric positive-definite matrix: lower-triangular `L` with `a = L L^T`.
  * Only the lower triangle of `a` is read. Throws LinAlgError if `a` is not positive definite.
@@ -25,17 +42,14 @@ export function cholesky(a: Mat): Mat {
   const l = L.data;
   const ad = a.data;
   for (let j = 0; j < n; j++) {
-    let d = ad[j * n + j];
     const rj = j * n;
-    for (let k = 0; k < j; k++) d -= l[rj + k] * l[rj + k];
+    const d = ad[rj + j] - dot(l, rj, rj, j);
     if (!(d > 0)) throw new LinAlgError("matrix is not positive definite");
     const ljj = Math.sqrt(d);
     l[rj + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = ad[ri + j];
-      for (let k = 0; k < j; k++) s -= l[ri + k] * l[rj + k];
-      l[ri + j] = s / ljj;
+      l[ri + j] = (ad[ri + j] - dot(l, ri, rj, j)) / ljj;
     }
   }
   return L;

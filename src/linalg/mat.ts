@@ -69,3 +69,38 @@ export function matmul(a: Mat, b: Mat): Mat {
 export function clone(a: Mat): Mat {
   return { rows: a.rows, cols: a.cols, data: Float64Array.from(a.data) };
 }
+
+/**
+ * Aᵀ·A for an m x n matrix, exploiting symmetry and skipping zero entries (activity matrices are
+ * sparse: neurons are silent for many evaluation points). About 4x fewer operations than matmul.
+ */
+export function gramT(a: Mat): Mat {
+  const { rows: m, cols: n, data } = a;
+  const g = new Float64Array(n * n);
+  for (let r = 0; r < m; r++) {
+    const off = r * n;
+    for (let i = 0; i < n; i++) {
+      const ri = data[off + i];
+      if (ri === 0) continue;
+      const gi = i * n;
+      for (let j = i; j < n; j++) g[gi + j] += ri * data[off + j];
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) g[i * n + j] = g[j * n + i];
+  return { rows: n, cols: n, data: g };
+}
+
+/** A·Aᵀ for an m x n matrix (symmetric: each pair of rows once). */
+export function gram(a: Mat): Mat {
+  const { rows: m, cols: n, data } = a;
+  const g = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = i; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += data[i * n + k] * data[j * n + k];
+      g[i * m + j] = s;
+      g[j * m + i] = s;
+    }
+  }
+  return { rows: m, cols: m, data: g };
+}

@@ -12,7 +12,8 @@ import { Product, type ProductNetwork } from "./product.js";
  */
 export function circconv(a: ArrayLike<number>, b: ArrayLike<number>, invertA = false, invertB = false): number[] {
   const n = a.length;
-  if (b.length !== n) throw new ValidationError(`inputs must have the same length, got ${n} and ${b.length}`, "b", "circconv");
+  if (b.length !== n)
+    throw new ValidationError(`inputs must have the same length, got ${n} and ${b.length}`, "b", "circconv");
   const at = (x: ArrayLike<number>, inv: boolean, j: number): number => x[inv ? (n - j) % n : j];
   const c = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
@@ -134,7 +135,11 @@ export function CircularConvolution(net: Network, opts: CircularConvolutionOptio
     seed,
   } = opts;
   if (!Number.isInteger(dimensions) || dimensions < 1) {
-    throw new ValidationError(`must be an integer >= 1, got ${String(dimensions)}`, "dimensions", "CircularConvolution");
+    throw new ValidationError(
+      `must be an integer >= 1, got ${String(dimensions)}`,
+      "dimensions",
+      "CircularConvolution",
+    );
   }
   const trA = transformIn(dimensions, "A", invertA);
   const trB = transformIn(dimensions, "B", invertB);

@@ -92,7 +92,8 @@ export function EnsembleArray(net: Network, opts: EnsembleArrayOptions): Ensembl
     ["nNeurons", nNeurons],
     ["nEnsembles", nEnsembles],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ValidationError(`must be an integer >= 1, got ${String(v)}`, k, "EnsembleArray");
+    if (!Number.isInteger(v) || v < 1)
+      throw new ValidationError(`must be an integer >= 1, got ${String(v)}`, k, "EnsembleArray");
   }
   const ensDims = ensDimsOpt ?? ensembleDimensions ?? 1;
   if (!Number.isInteger(ensDims) || ensDims < 1) {
@@ -129,7 +130,11 @@ export function EnsembleArray(net: Network, opts: EnsembleArrayOptions): Ensembl
     connOpts: AddOutputOptions = {},
   ): Node => {
     if (name in sub || name in outputs) {
-      throw new ValidationError(`Cannot add output '${name}'; there is already an attribute with this name`, "name", sub);
+      throw new ValidationError(
+        `Cannot add output '${name}'; there is already an attribute with this name`,
+        "name",
+        sub,
+      );
     }
     let fns: (ConnectionFunction | null)[];
     if (fn === null || fn === undefined) {

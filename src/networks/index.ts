@@ -11,7 +11,13 @@ export {
   type EnsembleArrayNetwork,
   type AddOutputOptions,
 } from "./ensemblearray.js";
-export { Product, dotProductTransform, type ProductOptions, type ProductMembers, type ProductNetwork } from "./product.js";
+export {
+  Product,
+  dotProductTransform,
+  type ProductOptions,
+  type ProductMembers,
+  type ProductNetwork,
+} from "./product.js";
 export {
   CircularConvolution,
   circconv,

@@ -68,8 +68,11 @@ export function compileModel(model: Model, store: SignalStore, clock: Clock): ((
       for (const key of Object.keys(ops[0].states)) store.allocateContiguous(ops.map((o) => o.states[key]));
     }
   }
+  // outputs of spiking neurons are mostly zero: dot products over them skip zeros
+  const sparseInputs = new Set<Signal>();
+  for (const op of model.ops) if (op.type === "neurons" && op.neuronType.spiking) sparseInputs.add(op.output);
   return groups.map((g) =>
-    g.length === 1 ? compileOp(model, g[0], store, clock) : compileNeuronGroup(model, g, store),
+    g.length === 1 ? compileOp(model, g[0], store, clock, sparseInputs) : compileNeuronGroup(model, g, store),
   );
 }
 
@@ -91,7 +94,13 @@ function compileNeuronGroup(model: Model, g: Op[], store: SignalStore): () => vo
   return () => nt.step(dt, J, out, states, rng);
 }
 
-function compileOp(model: Model, op: Op, store: SignalStore, clock: Clock): () => void {
+function compileOp(
+  model: Model,
+  op: Op,
+  store: SignalStore,
+  clock: Clock,
+  sparseInputs: ReadonlySet<Signal>,
+): () => void {
   const dt = model.dt;
   switch (op.type) {
     case "reset": {
@@ -152,12 +161,39 @@ function compileOp(model: Model, op: Op, store: SignalStore, clock: Clock): () =
           if (x !== 0) for (let i = 0; i < rows; i++) Y[i] += A[i] * x;
         };
       }
-      // column-wise, skipping zero inputs: spiking outputs are mostly zero
+      if (sparseInputs.has(op.X)) {
+        if (op.A.readonly) {
+          // spikes are mostly zero: add one contiguous row of Aᵀ per spiking neuron
+          const AT = new Float64Array(rows * cols);
+          for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) AT[j * rows + i] = A[i * cols + j];
+          return () => {
+            for (let j = 0; j < cols; j++) {
+              const x = X[j];
+              if (x === 0) continue;
+              for (let i = 0, k = j * rows; i < rows; i++, k++) Y[i] += AT[k] * x;
+            }
+          };
+        }
+        // learned weights change every step: read columns of A in place for the few spiking neurons
+        return () => {
+          for (let j = 0; j < cols; j++) {
+            const x = X[j];
+            if (x === 0) continue;
+            for (let i = 0, k = j; i < rows; i++, k += cols) Y[i] += A[k] * x;
+          }
+        };
+      }
       return () => {
-        for (let j = 0; j < cols; j++) {
-          const x = X[j];
-          if (x === 0) continue;
-          for (let i = 0, k = j; i < rows; i++, k += cols) Y[i] += A[k] * x;
+        for (let i = 0, off = 0; i < rows; i++, off += cols) {
+          let s0 = 0;
+          let s1 = 0;
+          let j = 0;
+          for (; j + 1 < cols; j += 2) {
+            s0 += A[off + j] * X[j];
+            s1 += A[off + j + 1] * X[j + 1];
+          }
+          if (j < cols) s0 += A[off + j] * X[j];
+          Y[i] += s0 + s1;
         }
       };
     }

@@ -1,6 +1,6 @@
 /** Decoder and weight solvers (Nengo 4's nengo/solvers.py): Lstsq, LstsqL2, LstsqL2nz, NoSolver. */
 import { ValidationError } from "../errors.js";
-import { type Mat, zeros, fromRows, matmul, transpose, clone } from "../linalg/mat.js";
+import { type Mat, zeros, fromRows, matmul, transpose, clone, gram, gramT } from "../linalg/mat.js";
 import { cholesky, choSolve, lstsq } from "../linalg/decomp.js";
 
 /** Information returned with a solution: always `rmses` (one per target column), plus solver-specific keys. */
@@ -93,16 +93,31 @@ export function choleskyL2(A: Mat, Y: Mat, sigma: number | Float64Array, transpo
   const tr = transposeForm ?? (m < n && scalar);
   if (tr && !scalar) throw new ValidationError("the transposed form needs a scalar sigma", "sigma");
   const At = transpose(A);
-  const G = tr ? matmul(A, At) : matmul(At, A);
   const b = tr ? Y : matmul(At, Y);
-  const k = G.rows;
-  for (let i = 0; i < k; i++) {
-    const s = scalar ? sigma : sigma[i];
-    G.data[i * k + i] += m * s * s;
+  // the factor depends only on A and sigma: reuse it when the builder solves the same activities again
+  const key = `${tr}:${scalar ? sigma : Array.from(sigma).join(",")}`;
+  let cache = factorCache.get(A.data);
+  if (!cache) {
+    cache = new Map();
+    factorCache.set(A.data, cache);
   }
-  const X = choSolve(cholesky(G), b);
+  let L = cache.get(key);
+  if (!L) {
+    const G = tr ? gram(A) : gramT(A);
+    const k = G.rows;
+    for (let i = 0; i < k; i++) {
+      const s = scalar ? sigma : sigma[i];
+      G.data[i * k + i] += m * s * s;
+    }
+    L = cholesky(G);
+    cache.set(key, L);
+  }
+  const X = choSolve(L, b);
   return tr ? matmul(At, X) : X;
 }
+
+/** Cholesky factors per activity matrix (weakly held: dropped with the matrix). */
+const factorCache = new WeakMap<Float64Array, Map<string, Mat>>();
 
 /** Options of {@link Lstsq}. */
 export interface LstsqOptions {

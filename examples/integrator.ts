@@ -42,7 +42,8 @@ export async function main(opts: IntegratorOptions = {}): Promise<{ before: numb
   const inp = net.node({ output: [0], label: "input" });
   const ens = net.ensemble({ nNeurons, dimensions: 1, neuronType: new nengo.LIFRate() });
   net.connect(inp, ens, { transform: tau, synapse: tau });
-  net.connect(ens, ens, { synapse: tau }); // remembers: x' = u, as NEF's principle 3
+  // A leaky start (feedback 0.9 instead of NEF's 1): the memory fades until training fixes the weights.
+  net.connect(ens, ens, { transform: 0.9, synapse: tau });
   const p = net.probe(ens);
 
   const rng = new nengo.RandomState(3);

@@ -1,6 +1,8 @@
 /** The differentiable simulator (NengoDL 2.x `nengo_dl.Simulator`) on tfjs. */
 import { totalmem } from "node:os";
-import { resolve } from "node:path";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { toNested, type NestedArray } from "../arrays.js";
 import { build } from "../builder/build.js";
@@ -131,11 +133,19 @@ export interface DLSimData {
 /** Default file of `profile: true`. */
 export const DEFAULT_PROFILE_FILE = "nengo_dl_profile.json";
 
-function checkProfileOption(p: unknown, where: string): string | null {
+/** The absolute profile path of a `profile` option (null when off); its directory must be writable. */
+async function checkProfileOption(p: unknown, where: string): Promise<string | null> {
+  let path: string;
   if (p === undefined || p === false) return null;
-  if (p === true) return resolve(DEFAULT_PROFILE_FILE);
-  if (typeof p === "string" && p.length > 0) return resolve(p);
-  throw new ValidationError(`must be true, false or a file name, got ${String(p)}`, "profile", where);
+  if (p === true) path = resolve(DEFAULT_PROFILE_FILE);
+  else if (typeof p === "string" && p.length > 0) path = resolve(p);
+  else throw new ValidationError(`must be true, false or a file name, got ${String(p)}`, "profile", where);
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (e) {
+    throw new ValidationError(`cannot write ${JSON.stringify(path)}: ${(e as Error).message}`, "profile", where);
+  }
+  return path;
 }
 
 interface ObjEntry {
@@ -190,6 +200,7 @@ export class Simulator {
   /** Build and compile times (microseconds, performance clock), added to every profile. */
   private readonly buildSpans: { name: string; start: number; end: number }[] = [];
   private warnedSummaries = false;
+  private warnedClosedData = false;
   private readonly cm: CompiledModel;
   private readonly params: ParamStore;
   private state: StateList;
@@ -385,7 +396,7 @@ export class Simulator {
    */
   async runSteps(nSteps: number, opts: RunOptions = {}): Promise<void> {
     this.checkOpen();
-    const profPath = checkProfileOption(opts.profile, "Simulator.runSteps");
+    const profPath = await checkProfileOption(opts.profile, "Simulator.runSteps");
     if (!Number.isInteger(nSteps) || nSteps < 0) {
       throw new ValidationError(
         `must be a non-negative integer, got ${String(nSteps)}`,
@@ -544,7 +555,10 @@ export class Simulator {
       if (obj instanceof Ensemble || obj instanceof Connection) {
         const built = this.model.params.get(obj);
         if (!built) throw new ValidationError(`${String(obj)} is not in this simulator's network`, "data", "Simulator");
-        if (this.closed) process.emitWarning("Simulator is closed: sim.data returns the build-time parameter values");
+        if (this.closed && !this.warnedClosedData) {
+          this.warnedClosedData = true;
+          process.emitWarning("Simulator is closed: sim.data returns the build-time parameter values");
+        }
         if (obj instanceof Ensemble) {
           const bsig = this.model.sig.get(obj.neurons)?.bias;
           return liveEnsembleData(
@@ -883,11 +897,12 @@ export class Simulator {
       const hasFn = entries.some((e) => e.fn !== null);
       let dP: tf.Tensor3D = tf.zerosLike(P);
       if (hasFn) {
-        let vals: tf.Scalar[] = [];
+        let vals: number[] = [];
         const g = engine.gradients(
           () => {
-            vals = this.objectiveValues(entries, P, targets);
-            return vals.length === 1 ? vals[0] : (tf.addN(vals) as tf.Scalar);
+            const v = this.objectiveValues(entries, P, targets);
+            if (wantEntryLosses) vals = v.map((x) => x.dataSync()[0]);
+            return v.length === 1 ? v[0] : (tf.addN(v) as tf.Scalar);
           },
           [P],
           undefined,
@@ -896,7 +911,7 @@ export class Simulator {
         loss = (g.value.dataSync() as Float32Array)[0];
         if (wantEntryLosses) {
           let k = 0;
-          entryLosses = entries.map((e) => (e.fn === null ? null : vals[k++].dataSync()[0]));
+          entryLosses = entries.map((e) => (e.fn === null ? null : vals[k++]));
         }
         if (g.grads[0]) dP = g.grads[0] as tf.Tensor3D;
       } else if (wantEntryLosses) entryLosses = entries.map(() => null);
@@ -992,7 +1007,7 @@ export class Simulator {
     if (schedule !== undefined && typeof schedule !== "function") {
       throw new ValidationError("must be a function of the training step", "learningRateSchedule", "Simulator.train");
     }
-    const profPath = checkProfileOption(opts.profile, "Simulator.train");
+    const profPath = await checkProfileOption(opts.profile, "Simulator.train");
     const { c, entries, steps, batch } = this.prepare(opts.data, opts.objective);
     const truncation = opts.truncation ?? steps;
     if (!Number.isInteger(truncation) || truncation < 1) {

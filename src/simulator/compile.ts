@@ -5,9 +5,9 @@
  */
 import { writeFuncResult } from "../builder/node.js";
 import type { Model } from "../builder/model.js";
-import type { Op } from "../builder/ops.js";
+import { type Op, opSignals } from "../builder/ops.js";
 import { planOps } from "../builder/plan.js";
-import type { Signal } from "../builder/signal.js";
+import { Signal } from "../builder/signal.js";
 import type { NeuronRng } from "../neurons/base.js";
 import { RandomState } from "../rng/randomstate.js";
 import { makeFilterStep } from "./filters.js";
@@ -68,11 +68,14 @@ export function compileModel(model: Model, store: SignalStore, clock: Clock): ((
       for (const key of Object.keys(ops[0].states)) store.allocateContiguous(ops.map((o) => o.states[key]));
     }
   }
+  const pesFactors = planPesFactors(model.ops);
   // outputs of spiking neurons are mostly zero: dot products over them skip zeros
   const sparseInputs = new Set<Signal>();
   for (const op of model.ops) if (op.type === "neurons" && op.neuronType.spiking) sparseInputs.add(op.output);
   return groups.map((g) =>
-    g.length === 1 ? compileOp(model, g[0], store, clock, sparseInputs) : compileNeuronGroup(model, g, store),
+    g.length === 1
+      ? compileOp(model, g[0], store, clock, sparseInputs, pesFactors)
+      : compileNeuronGroup(model, g, store),
   );
 }
 
@@ -100,6 +103,7 @@ function compileOp(
   store: SignalStore,
   clock: Clock,
   sparseInputs: ReadonlySet<Signal>,
+  pesFactors: ReadonlyMap<Signal, PesFactors>,
 ): () => void {
   const dt = model.dt;
   switch (op.type) {
@@ -112,6 +116,22 @@ function compileOp(
       };
     }
     case "copy": {
+      const factors = op.inc && !op.srcIdx && !op.dstIdx ? pesFactors.get(op.src) : undefined;
+      if (factors) {
+        // weights += outer(alpha * error, preFiltered), without materialising delta
+        const W = store.get(op.dst);
+        const fe = store.get(factors.err);
+        const fp = store.get(factors.pre);
+        const nErr = fe.length;
+        const nPre = fp.length;
+        return () => {
+          for (let i = 0, off = 0; i < nErr; i++, off += nPre) {
+            const e = fe[i];
+            if (e === 0) continue;
+            for (let j = 0; j < nPre; j++) W[off + j] += e * fp[j];
+          }
+        };
+      }
       const src = store.get(op.src);
       const dst = store.get(op.dst);
       const si = op.srcIdx;
@@ -227,10 +247,19 @@ function compileOp(
     case "pes": {
       const pre = store.get(op.preFiltered);
       const err = store.get(op.error);
-      const delta = store.get(op.delta);
       const nPre = pre.length;
       const nErr = err.length;
       const alpha = (-op.learningRate * dt) / nPre;
+      const factors = pesFactors.get(op.delta);
+      if (factors) {
+        const fe = store.get(factors.err);
+        const fp = store.get(factors.pre);
+        return () => {
+          for (let i = 0; i < nErr; i++) fe[i] = alpha * err[i];
+          for (let j = 0; j < nPre; j++) fp[j] = pre[j];
+        };
+      }
+      const delta = store.get(op.delta);
       return () => {
         for (let i = 0; i < nErr; i++) {
           const e = alpha * err[i];
@@ -247,4 +276,39 @@ function compileOp(
 /** A seeded generator for stochastic neuron types (e.g. PoissonSpiking); undefined when not needed. */
 function neuronRng(needed: boolean, seed: number): NeuronRng | undefined {
   return needed ? (new RandomState(seed) as unknown as NeuronRng) : undefined;
+}
+
+/** The two factors of a PES delta = outer(err, pre), kept instead of the full matrix. */
+interface PesFactors {
+  err: Signal;
+  pre: Signal;
+}
+
+/**
+ * PES deltas read only by one `Copy(delta -> weights, inc)` are kept as their two factors (the scaled
+ * error and the filtered activities, saved at the same point in the step as delta), and the copy does
+ * the rank-1 update: the same values, one pass over the weights instead of three.
+ */
+function planPesFactors(ops: readonly Op[]): Map<Signal, PesFactors> {
+  const readers = new Map<Signal, Op[]>();
+  for (const op of ops) {
+    for (const s of opSignals(op).reads) {
+      const r = readers.get(s) ?? [];
+      r.push(op);
+      readers.set(s, r);
+    }
+  }
+  const out = new Map<Signal, PesFactors>();
+  for (const op of ops) {
+    if (op.type !== "pes") continue;
+    const r = readers.get(op.delta) ?? [];
+    const only = r.length === 1 ? r[0] : null;
+    if (only && only.type === "copy" && only.inc && !only.srcIdx && !only.dstIdx) {
+      out.set(op.delta, {
+        err: new Signal(`${op.delta.name}.errFactor`, op.error.size),
+        pre: new Signal(`${op.delta.name}.preFactor`, op.preFiltered.size),
+      });
+    }
+  }
+  return out;
 }

@@ -58,7 +58,7 @@ export async function main(opts: IntegratorOptions = {}): Promise<{ before: numb
   const sim = await nengoDL.Simulator.create(net, { dt, minibatchSize: 32, seed: 0, progressBar: false });
   try {
     const before = await sim.loss({ data: data(te) });
-    await sim.train({ data: data(tr), optimizer: tf.train.adam(0.002), nEpochs });
+    await sim.train({ data: data(tr), optimizer: tf.train.adam(1e-5), nEpochs });
     const after = await sim.loss({ data: data(te) });
     log(`remembered-value MSE over ${nSteps} steps: ${before.toExponential(3)} before, ${after.toExponential(3)} after`);
     return { before, after };

@@ -73,7 +73,7 @@ export async function main(opts: ObjectivesOptions = {}): Promise<ObjectivesResu
   try {
     const mseBefore = await sim.loss({ data: testData, objective: only(pOut) });
     const rateBefore = await sim.loss({ data: inputsOnly, objective: only(pRates) });
-    await sim.train({ data: trainData, optimizer: tf.train.adam(0.005), nEpochs, objective });
+    await sim.train({ data: trainData, optimizer: tf.train.adam(1e-4), nEpochs, objective });
     const mseAfter = await sim.loss({ data: testData, objective: only(pOut) });
     const rateAfter = await sim.loss({ data: inputsOnly, objective: only(pRates) });
     log(`product MSE: ${mseBefore.toExponential(3)} -> ${mseAfter.toExponential(3)}`);

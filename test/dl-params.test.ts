@@ -308,6 +308,46 @@ for (const backend of BACKENDS) {
     }
   });
 
+  test(`[${backend}] freezeParams with sliced pre/post, neuron connections and a subnetwork`, async () => {
+    const net = new nengo.Network({ seed: 3 });
+    const inp = net.node({ output: [0.4, -0.3] });
+    const a = net.ensemble({ nNeurons: 16, dimensions: 2, neuronType: new nengo.RectifiedLinear() });
+    const sub = net.network({ label: "sub" });
+    const b = sub.ensemble({ nNeurons: 12, dimensions: 3, neuronType: new nengo.Sigmoid() });
+    const out = sub.node({ sizeIn: 2 });
+    net.connect(inp, a, { synapse: null });
+    net.connect(a.slice([1]), b.slice([0, 2]), { function: (x) => [x[0] ** 2, -x[0]], synapse: 0.01 });
+    net.connect(a.neurons, b.neurons.slice([0, 1, 2]), {
+      transform: Array.from({ length: 3 }, (_, i) => Array.from({ length: 16 }, (_, j) => ((i + j) % 3) * 0.01)),
+    });
+    sub.connect(b, out, { function: (x) => [x[0] + x[1], x[2]], synapse: null });
+    const p = net.probe(out);
+    const sim = await nengoDL.Simulator.create(net, { backend, progressBar: false, seed: 2 });
+    let want: number[][];
+    try {
+      const xs = Array.from({ length: 2 }, (_, i) => Array.from({ length: 4 }, () => [0.5 * i, -0.2]));
+      const data = new Map<nengo.Node | nengo.Probe, unknown>([
+        [inp, xs],
+        [p, xs.map((r) => r.map(() => [0.1, 0.2]))],
+      ]);
+      await sim.train({ data, optimizer: tf.train.adam(0.05), nEpochs: 4 });
+      await sim.runSteps(20);
+      want = sim.data.get(p)[0];
+      const untrained = new nengo.Simulator(net, { seed: 2, progressBar: false });
+      untrained.runSteps(20);
+      assert.ok(maxDiff(untrained.data.get(p), want) > 1e-2, "training changed the outputs");
+      untrained.close();
+      sim.freezeParams([a, ...net.connections, sub]);
+    } finally {
+      await sim.close();
+    }
+    const ref = new nengo.Simulator(net, { seed: 2, progressBar: false });
+    ref.runSteps(20);
+    const d = maxDiff(ref.data.get(p), want);
+    assert.ok(d < 1e-4, `reference vs trained dl: ${d}`);
+    ref.close();
+  });
+
   test(`[${backend}] close() disposes every tensor the simulator created`, async () => {
     const dir = await tmp();
     try {

@@ -28,24 +28,48 @@ interface Loc {
   off: number;
 }
 
-/** A block of the transposed stage matrix MT [nSrc, nDst] that depends on a trainable parameter. */
-interface TensorBlock {
-  /** Row (source) and column (destination) offsets. */
+/** A piece of a group's flat weight vector: constants, or a parameter (flattened row-major, broadcast to `size`). */
+type WeightPiece = { type: "const"; values: Float32Array } | { type: "param"; param: Signal; size: number };
+
+/**
+ * How a group computes `Y[dstIdx] += W_g @ X[srcIdx]` for its G blocks of [r, c]:
+ * - diag: one weight per entry (copies, elementwise products, scalar transforms): a gather and a multiply;
+ * - outer (c = 1): `[mb, G, 1] * [1, G, r]` (e.g. encoders of one-dimensional ensembles);
+ * - inner (r = 1): `sum([mb, G, c] * [1, G, c], 2)` (e.g. decoders into one dimension);
+ * - small (r * c <= 16): `sum([mb, G, 1, c] * [1, G, r, c], 3)`;
+ * - matmul (G = 1): one matMul; bmm: one batched matMul over the G blocks.
+ */
+type GroupKind = "diag" | "outer" | "inner" | "small" | "matmul" | "bmm";
+
+interface StageGroup {
+  kind: GroupKind;
+  /** Source vector and its columns (G * c entries; diag: one per entry). */
+  src: number;
+  srcIdx: Int32Array;
+  G: number;
   r: number;
   c: number;
-  /** Builds the [rows, cols] block from a parameter value. */
-  make: (p: tf.Tensor) => tf.Tensor2D;
-  param: Signal;
-  rows: number;
-  cols: number;
+  /** Stage-vector columns written (G * r entries; diag: one per entry). */
+  dstIdx: Int32Array;
+  pieces: WeightPiece[];
+  /** Total weights (G * r * c; diag: entries). */
+  wSize: number;
+  /** Index of the assembled weight tensor, -1 when every weight is a constant 1 (plain copies). */
+  wIndex: number;
 }
 
 interface LinearStage {
   level: number;
   vec: number;
   size: number;
-  /** Per source vector: constant part of MT and tensor blocks. */
-  sources: { vec: number; nSrc: number; constMT: Float32Array | null; blocks: TensorBlock[]; aIndex: number }[];
+  /** Batched products, grouped by source vector and block shape (their number does not grow with ensembles). */
+  groups: StageGroup[];
+  /** Consecutive groups with identical dstIdx are summed: the size of each such cluster, in group order. */
+  clusters: number[];
+  /** Concatenated dstIdx of the clusters (where the concatenated cluster outputs go). */
+  dstAll: Int32Array;
+  /** The constant part is nonzero or has static terms. */
+  hasC: boolean;
   constC: Float32Array;
   /** Static terms added to c: signal offset + term (evaluated per run). */
   staticTerms: { off: number; size: number; term: Term }[];
@@ -388,7 +412,18 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
       cm.loc.set(s, { vec, off });
       off += s.size;
     }
-    cm.stages.push({ level: L, vec, size, sources: [], constC: new Float32Array(size), staticTerms: [], cIndex: -1 });
+    cm.stages.push({
+      level: L,
+      vec,
+      size,
+      groups: [],
+      clusters: [],
+      dstAll: new Int32Array(0),
+      hasC: false,
+      constC: new Float32Array(size),
+      staticTerms: [],
+      cIndex: -1,
+    });
   }
   // neuron group vectors and J locations
   for (const g of cm.neuronGroups) {
@@ -453,8 +488,8 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
   // ---- assembled tensor indices
   let ai = 0;
   for (const st of cm.stages) {
-    for (const src of st.sources) src.aIndex = ai++;
-    st.cIndex = ai++;
+    for (const g of st.groups) if (!isPlainCopy(g)) g.wIndex = ai++;
+    if (st.hasC) st.cIndex = ai++;
   }
   for (const g of cm.neuronGroups) if (g.jVec < 0) g.jStaticIndex = ai++;
   const plans: GatherPlan[] = [
@@ -545,91 +580,142 @@ function makeGatherPlan(cm: CompiledModel, signals: Signal[], post = false): Gat
   return { offsets, size: off, parts, staticSignals, staticIndex: -1 };
 }
 
+/** A group with every weight a constant 1 (plain copies) needs no weight tensor. */
+function isPlainCopy(g: StageGroup): boolean {
+  return g.kind === "diag" && g.pieces.every((p) => p.type === "const" && p.values.every((v) => v === 1));
+}
+
+/**
+ * Lay out the linear terms of one stage as batched products: all diagonal entries (copies, elementwise
+ * products, scalar transforms) from one source vector form one group; dense transforms from one source
+ * vector form one group per block shape [r, c]. Only real (block) nonzeros are ever multiplied.
+ */
 function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
-  const srcMap = new Map<number, LinearStage["sources"][number]>();
-  const source = (vec: number): LinearStage["sources"][number] => {
-    let s = srcMap.get(vec);
-    if (!s) {
-      s = { vec, nSrc: cm.vecSizes[vec], constMT: null, blocks: [], aIndex: -1 };
-      srcMap.set(vec, s);
-      st.sources.push(s);
+  interface Acc {
+    diag: boolean;
+    src: number;
+    G: number;
+    r: number;
+    c: number;
+    srcIdx: number[];
+    dstIdx: number[];
+    /** Pieces, consecutive constants merged into number arrays. */
+    pieces: ({ type: "const"; values: number[] } | { type: "param"; param: Signal; size: number })[];
+  }
+  const accs = new Map<string, Acc>();
+  const acc = (key: string, diag: boolean, src: number, r: number, c: number): Acc => {
+    let a = accs.get(key);
+    if (!a) {
+      a = { diag, src, G: 0, r, c, srcIdx: [], dstIdx: [], pieces: [] };
+      accs.set(key, a);
     }
-    return s;
+    return a;
+  };
+  const pushConst = (a: Acc, v: ArrayLike<number>): void => {
+    const last = a.pieces[a.pieces.length - 1];
+    const target = last !== undefined && last.type === "const" ? last.values : [];
+    if (target.length === 0) a.pieces.push({ type: "const", values: target });
+    for (let i = 0; i < v.length; i++) target.push(v[i]);
   };
   const isStatic = (s: Signal): boolean => !cm.loc.has(s);
-  const constMT = (src: LinearStage["sources"][number]): Float32Array => {
-    if (!src.constMT) src.constMT = new Float32Array(src.nSrc * st.size);
-    return src.constMT;
-  };
   for (const s of sigs) {
     const o = (cm.loc.get(s) as Loc).off;
     for (const t of cm.terms.get(s) ?? []) {
       if (t.type === "const") {
-        if (t.value !== 0) for (let i = 0; i < s.size; i++) st.constC[o + i] += t.value;
+        if (t.value !== 0) {
+          for (let i = 0; i < s.size; i++) st.constC[o + i] += t.value;
+          st.hasC = true;
+        }
         continue;
       }
       const x = t.type === "copy" ? t.src : t.X;
       if (isStatic(x)) {
         st.staticTerms.push({ off: o, size: s.size, term: t });
+        st.hasC = true;
         continue;
       }
       const xl = cm.loc.get(x) as Loc;
-      const src = source(xl.vec);
-      const n = st.size;
       if (t.type === "copy") {
-        const m = constMT(src);
+        const a = acc(`d${xl.vec}`, true, xl.vec, 1, 1);
         const cnt = t.srcIdx ? t.srcIdx.length : x.size;
         for (let i = 0; i < cnt; i++) {
-          const r = xl.off + (t.srcIdx ? t.srcIdx[i] : i);
-          const c = o + (t.dstIdx ? t.dstIdx[i] : i);
-          m[r * n + c] += 1;
+          a.srcIdx.push(xl.off + (t.srcIdx ? t.srcIdx[i] : i));
+          a.dstIdx.push(o + (t.dstIdx ? t.dstIdx[i] : i));
         }
-      } else if (t.type === "ew") {
+        a.G += cnt;
+        pushConst(a, new Float32Array(cnt).fill(1));
+      } else if (t.type === "ew" || (t.A.size === 1 && s.size === 1)) {
+        // elementwise (or a 1x1 transform): one weight per output entry
         const A = t.A;
-        const trainable = cm.trainable.has(A);
         const ny = s.size;
-        const xs = x.size;
-        if (!trainable) {
-          const m = constMT(src);
-          const a = A.initial;
-          for (let i = 0; i < ny; i++) m[(xl.off + (xs === 1 ? 0 : i)) * n + o + i] += a[a.length === 1 ? 0 : i];
-        } else {
-          const rows = xs === 1 ? 1 : ny;
-          src.blocks.push({
-            r: xl.off,
-            c: o,
-            rows,
-            cols: ny,
-            param: A,
-            make: (p) => {
-              const flat = tf.reshape(p, [-1]);
-              if (xs === 1) return tf.mul(tf.ones([1, ny]), tf.reshape(flat, [1, -1])) as tf.Tensor2D;
-              return tf.mul(tf.eye(ny), tf.reshape(flat, [1, -1])) as tf.Tensor2D;
-            },
-          });
+        const a = acc(`d${xl.vec}`, true, xl.vec, 1, 1);
+        for (let i = 0; i < ny; i++) {
+          a.srcIdx.push(xl.off + (x.size === 1 ? 0 : i));
+          a.dstIdx.push(o + i);
+        }
+        a.G += ny;
+        if (cm.trainable.has(A)) a.pieces.push({ type: "param", param: A, size: ny });
+        else {
+          const v = A.initial;
+          pushConst(
+            a,
+            Array.from({ length: ny }, (_, i) => v[v.length === 1 ? 0 : i]),
+          );
         }
       } else {
         const A = t.A;
         const rowsA = A.shape[0];
         const colsA = A.shape.length > 1 ? A.shape[1] : A.size / rowsA;
-        if (!cm.trainable.has(A)) {
-          const m = constMT(src);
-          const a = A.initial;
-          for (let i = 0; i < rowsA; i++)
-            for (let j = 0; j < colsA; j++) m[(xl.off + j) * n + o + i] += a[i * colsA + j];
-        } else {
-          src.blocks.push({
-            r: xl.off,
-            c: o,
-            rows: colsA,
-            cols: rowsA,
-            param: A,
-            make: (p) => tf.transpose(tf.reshape(p, [rowsA, colsA])) as tf.Tensor2D,
-          });
-        }
+        const a = acc(`b${xl.vec}:${rowsA}x${colsA}`, false, xl.vec, rowsA, colsA);
+        for (let j = 0; j < colsA; j++) a.srcIdx.push(xl.off + j);
+        for (let i = 0; i < rowsA; i++) a.dstIdx.push(o + i);
+        a.G++;
+        if (cm.trainable.has(A)) a.pieces.push({ type: "param", param: A, size: rowsA * colsA });
+        else pushConst(a, A.initial);
       }
     }
   }
+  for (const a of accs.values()) {
+    const kind: GroupKind = a.diag
+      ? "diag"
+      : a.c === 1
+        ? "outer"
+        : a.r === 1
+          ? "inner"
+          : a.G === 1
+            ? "matmul"
+            : a.r * a.c <= 16
+              ? "small"
+              : "bmm";
+    const pieces: WeightPiece[] = a.pieces.map((p) =>
+      p.type === "const" ? { type: "const", values: Float32Array.from(p.values) } : p,
+    );
+    st.groups.push({
+      kind,
+      src: a.src,
+      srcIdx: Int32Array.from(a.srcIdx),
+      G: a.diag ? a.srcIdx.length : a.G,
+      r: a.r,
+      c: a.c,
+      dstIdx: Int32Array.from(a.dstIdx),
+      pieces,
+      wSize: a.diag ? a.srcIdx.length : a.G * a.r * a.c,
+      wIndex: -1,
+    });
+  }
+  // groups writing exactly the same columns are summed before placing (e.g. two inputs of one ensemble)
+  const byDst = new Map<string, StageGroup[]>();
+  for (const g of st.groups) {
+    const key = g.dstIdx.join(",");
+    const l = byDst.get(key) ?? [];
+    l.push(g);
+    byDst.set(key, l);
+  }
+  st.groups = [...byDst.values()].flat();
+  st.clusters = [...byDst.values()].map((l) => l.length);
+  const dst: number[] = [];
+  for (const l of byDst.values()) for (let i = 0; i < l[0].dstIdx.length; i++) dst.push(l[0].dstIdx[i]);
+  st.dstAll = Int32Array.from(dst);
 }
 
 /** Parameter values: trainable variables and constants, by signal. */
@@ -674,6 +760,66 @@ export class ParamStore {
   }
 }
 
+/** Shape of a group's assembled weight tensor (see {@link groupForward}). */
+function weightShape(g: StageGroup): number[] {
+  switch (g.kind) {
+    case "diag":
+      return [1, g.G];
+    case "outer":
+      return [1, g.G, g.r];
+    case "inner":
+      return [1, g.G, g.c];
+    case "small":
+      return [1, g.G, g.r, g.c];
+    case "matmul":
+      return [g.r, g.c];
+    case "bmm":
+      return [g.G, g.r, g.c];
+  }
+}
+
+/** One group's contribution `[mb, G * r]` (diag: `[mb, entries]`) from its source vector `x`. */
+function groupForward(g: StageGroup, x: tf.Tensor2D, A: tf.Tensor[], mb: number): tf.Tensor2D {
+  const xs = takeCols(x, g.srcIdx);
+  if (g.kind === "diag") return g.wIndex < 0 ? xs : (tf.mul(xs, A[g.wIndex]) as tf.Tensor2D);
+  const W = A[g.wIndex];
+  const { G, r, c } = g;
+  switch (g.kind) {
+    case "outer":
+      return tf.reshape(tf.mul(tf.reshape(xs, [mb, G, 1]), W), [mb, G * r]);
+    case "inner":
+      return tf.sum(tf.mul(tf.reshape(xs, [mb, G, c]), W), 2) as tf.Tensor2D;
+    case "small":
+      return tf.reshape(tf.sum(tf.mul(tf.reshape(xs, [mb, G, 1, c]), W), 3), [mb, G * r]);
+    case "matmul":
+      return tf.matMul(xs, W as tf.Tensor2D, false, true);
+    case "bmm": {
+      const xb = tf.transpose(tf.reshape(xs, [mb, G, c]), [1, 0, 2]) as tf.Tensor3D;
+      const y = tf.matMul(xb, W as tf.Tensor3D, false, true); // [G, mb, r]
+      return tf.reshape(tf.transpose(y, [1, 0, 2]), [mb, G * r]);
+    }
+  }
+}
+
+/** The stage vector `[mb, size]`: the summed group outputs placed at their columns, plus the constant part. */
+function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
+  const outs: tf.Tensor2D[] = [];
+  let gi = 0;
+  for (const n of st.clusters) {
+    let y: tf.Tensor2D | null = null;
+    for (let k = 0; k < n; k++, gi++) {
+      const g = st.groups[gi];
+      const p = groupForward(g, vals[g.src] as tf.Tensor2D, A, mb);
+      y = y ? (tf.add(y, p) as tf.Tensor2D) : p;
+    }
+    outs.push(y as tf.Tensor2D);
+  }
+  let v: tf.Tensor2D | null = null;
+  if (outs.length > 0) v = placeCols(outs.length === 1 ? outs[0] : tf.concat(outs, 1), st.dstAll, st.size);
+  if (st.cIndex >= 0) return v ? (tf.add(v, A[st.cIndex]) as tf.Tensor2D) : bcast(A[st.cIndex], mb);
+  return v ?? tf.zeros([mb, st.size]);
+}
+
 /** Assemble the per-run tensors (stage matrices, constants, static values) from the parameters. */
 export function assemble(cm: CompiledModel, params: ParamStore): tf.Tensor[] {
   const out: tf.Tensor[] = new Array(cm.nAssembled);
@@ -714,26 +860,24 @@ export function assemble(cm: CompiledModel, params: ParamStore): tf.Tensor[] {
     }
   };
   for (const st of cm.stages) {
-    for (const src of st.sources) {
-      let m: tf.Tensor2D | null = src.constMT ? tf.tensor2d(src.constMT, [src.nSrc, st.size]) : null;
-      for (const b of src.blocks) {
-        const blk = tf.pad(b.make(params.value(b.param)), [
-          [b.r, src.nSrc - b.r - b.rows],
-          [b.c, st.size - b.c - b.cols],
-        ]) as tf.Tensor2D;
-        m = m ? (tf.add(m, blk) as tf.Tensor2D) : blk;
-      }
-      out[src.aIndex] = m ?? tf.zeros([src.nSrc, st.size]);
+    for (const g of st.groups) {
+      if (g.wIndex < 0) continue;
+      const parts = g.pieces.map((p): tf.Tensor1D => {
+        if (p.type === "const") return tf.tensor1d(p.values);
+        const flat = tf.reshape(params.value(p.param), [-1]) as tf.Tensor1D;
+        return flat.shape[0] === p.size ? flat : (tf.mul(tf.ones([p.size]), flat) as tf.Tensor1D);
+      });
+      const w = parts.length === 1 ? parts[0] : tf.concat(parts);
+      out[g.wIndex] = tf.reshape(w, weightShape(g));
     }
+    if (st.cIndex < 0) continue;
     let c: tf.Tensor2D = tf.tensor2d(st.constC, [1, st.size]);
-    for (const t of st.staticTerms) {
-      c = tf.add(
-        c,
-        tf.pad(staticTerm(t.term, t.size), [
-          [0, 0],
-          [t.off, st.size - t.off - t.size],
-        ]),
-      ) as tf.Tensor2D;
+    if (st.staticTerms.length > 0) {
+      const rows = st.staticTerms.map((t) => staticTerm(t.term, t.size));
+      const idx: number[] = [];
+      for (const t of st.staticTerms) for (let i = 0; i < t.size; i++) idx.push(t.off + i);
+      const cat = rows.length === 1 ? rows[0] : (tf.concat(rows, 1) as tf.Tensor2D);
+      c = tf.add(c, placeCols(cat, idx, st.size)) as tf.Tensor2D;
     }
     out[st.cIndex] = c;
   }
@@ -799,13 +943,7 @@ export function stepModel(
     const st = stagesByLevel.get(L);
     if (st) {
       prof?.begin(`linear L${L}`, "op", { size: st.size });
-      let v: tf.Tensor2D | null = null;
-      for (const src of st.sources) {
-        const x = vals[src.vec] as tf.Tensor2D;
-        const p = tf.matMul(x, A[src.aIndex] as tf.Tensor2D) as tf.Tensor2D;
-        v = v ? (tf.add(v, p) as tf.Tensor2D) : p;
-      }
-      v = v ? (tf.add(v, A[st.cIndex]) as tf.Tensor2D) : bcast(A[st.cIndex], mb);
+      const v = stageForward(st, vals, A, mb);
       vals[st.vec] = v;
       prof?.end();
     }

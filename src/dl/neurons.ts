@@ -8,6 +8,175 @@ import { LIF, LIFRate, RectifiedLinear, Sigmoid, SoftLIFRate, SpikingRectifiedLi
 import { log1p, tf } from "./backend.js";
 import { customGrad1, relu } from "./tensorops.js";
 
+// ---- fused kernels: one pass over [mb, n] instead of ~10-25 elementwise ops (each a full pass and a
+// dispatch). Registered for the backends whose data a JS kernel can read in place (wasm: the heap; cpu:
+// typed arrays); other backends (tensorflow, webgl) use the tf-op versions below.
+
+type KernelArgs = {
+  inputs: Record<string, tf.TensorInfo>;
+  attrs?: Record<string, unknown>;
+  backend: unknown;
+};
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+interface CpuBackend {
+  data: { get(id: unknown): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+/** Run `body` over the inputs (as Float32Arrays) writing `nOut` outputs of the first input's shape. */
+function fusedKernelFunc(
+  backendName: string,
+  names: readonly string[],
+  nOut: number,
+  body: (ins: Float32Array[], outs: Float32Array[], attrs: Record<string, number>) => void,
+): (args: KernelArgs) => tf.TensorInfo[] {
+  if (backendName === "wasm") {
+    return ({ inputs, attrs, backend }) => {
+      const b = backend as HeapBackend;
+      const shape = inputs[names[0]].shape;
+      // outputs first: allocating may grow the heap and detach earlier views
+      const outInfos = Array.from({ length: nOut }, () => b.makeOutput(shape, "float32"));
+      const ins = names.map((n) => b.typedArrayFromHeap(inputs[n]));
+      const outs = outInfos.map((o) => b.typedArrayFromHeap(o));
+      body(ins, outs, (attrs ?? {}) as Record<string, number>);
+      return outInfos;
+    };
+  }
+  return ({ inputs, attrs, backend }) => {
+    const b = backend as CpuBackend;
+    const shape = inputs[names[0]].shape;
+    const ins = names.map((n) => b.data.get(inputs[n].dataId).values as Float32Array);
+    const size = ins[0].length;
+    const outs = Array.from({ length: nOut }, () => new Float32Array(size));
+    body(ins, outs, (attrs ?? {}) as Record<string, number>);
+    return outs.map((o) => b.makeTensorInfo(shape, "float32", o));
+  };
+}
+
+const FUSED_BACKENDS = ["wasm", "cpu"];
+const LIF_STEP = "NengoTsLIFStep";
+const LIF_RATE = "NengoTsLIFRate";
+const SOFT_LIF_RATE = "NengoTsSoftLIFRate";
+
+/** Nengo's LIF step (in float64 per element): inputs J, voltage, refractoryTime; outputs out, voltage, refractoryTime. */
+function lifStepBody(ins: Float32Array[], outs: Float32Array[], a: Record<string, number>): void {
+  const [J, V, RT] = ins;
+  const [O, V2, RT2] = outs;
+  const { dt, tauRc, tauRef, minVoltage, amplitude } = a;
+  const spike = amplitude / dt;
+  const fullFactor = Math.expm1(-dt / tauRc);
+  for (let i = 0; i < J.length; i++) {
+    const rt = RT[i] - dt;
+    const j = J[i];
+    let v = V[i];
+    const de = dt - rt;
+    // still refractory (de <= 0): expm1(0) = 0, v is unchanged
+    if (de >= dt) v -= (j - v) * fullFactor;
+    else if (de > 0) v -= (j - v) * Math.expm1(-de / tauRc);
+    if (v > 1) {
+      O[i] = spike;
+      V2[i] = 0;
+      RT2[i] = tauRef + dt + tauRc * Math.log1p(-(v - 1) / (j - 1));
+    } else {
+      O[i] = 0;
+      V2[i] = v < minVoltage ? minVoltage : v;
+      RT2[i] = rt;
+    }
+  }
+}
+
+/** LIF rate and its derivative dRate/dJ (0 below threshold). */
+function lifRateBody(ins: Float32Array[], outs: Float32Array[], a: Record<string, number>): void {
+  const [J] = ins;
+  const [R, G] = outs;
+  const { tauRc, tauRef, amplitude } = a;
+  for (let i = 0; i < J.length; i++) {
+    const j = J[i] - 1;
+    if (j > 0) {
+      const den = tauRef + tauRc * Math.log1p(1 / j);
+      R[i] = amplitude / den;
+      G[i] = (amplitude * tauRc) / (den * den * j * (j + 1));
+    } else {
+      R[i] = 0;
+      G[i] = 0;
+    }
+  }
+}
+
+/** NengoDL's SoftLIFRate and its derivative. */
+function softLifRateBody(ins: Float32Array[], outs: Float32Array[], a: Record<string, number>): void {
+  const [J] = ins;
+  const [R, G] = outs;
+  const { sigma, tauRc, tauRef, amplitude } = a;
+  const logSigma = Math.log(sigma);
+  for (let i = 0; i < J.length; i++) {
+    const js = (J[i] - 1) / sigma;
+    let q: number;
+    let inner: number;
+    if (js > -20) {
+      const sp = js > 0 ? js + Math.log1p(Math.exp(-js)) : Math.log1p(Math.exp(js));
+      const z = sp * sigma;
+      q = Math.log1p(1 / z);
+      inner = 1 / (1 + Math.exp(-js)) / (z * (z + 1));
+    } else {
+      q = -js - logSigma;
+      inner = 1 / sigma;
+    }
+    const den = tauRef + tauRc * q;
+    R[i] = amplitude / den;
+    G[i] = ((amplitude * tauRc) / (den * den)) * inner;
+  }
+}
+
+let kernelsRegistered = false;
+
+/** Register the fused kernels (idempotent). */
+function registerFusedKernels(): void {
+  if (kernelsRegistered) return;
+  kernelsRegistered = true;
+  const defs: [string, readonly string[], number, typeof lifStepBody][] = [
+    [LIF_STEP, ["J", "voltage", "refractoryTime"], 3, lifStepBody],
+    [LIF_RATE, ["J"], 2, lifRateBody],
+    [SOFT_LIF_RATE, ["J"], 2, softLifRateBody],
+  ];
+  for (const backendName of FUSED_BACKENDS) {
+    for (const [kernelName, names, nOut, body] of defs) {
+      if (tf.getKernel(kernelName, backendName) !== undefined) continue;
+      tf.registerKernel({
+        kernelName,
+        backendName,
+        kernelFunc: fusedKernelFunc(backendName, names, nOut, body) as unknown as tf.KernelFunc,
+      });
+    }
+  }
+}
+
+/** True when the active backend has the fused kernels. */
+function fused(): boolean {
+  registerFusedKernels();
+  return FUSED_BACKENDS.includes(tf.getBackend());
+}
+
+function runFused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number>): tf.Tensor[] {
+  const f32 = Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [k, v.dtype === "float32" ? v : tf.cast(v, "float32")]),
+  );
+  return tf.engine().runKernel(name, f32, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+}
+
+/** A rate function whose fused kernel returns [rate, dRate/dJ]; the gradient is `dy * dRate/dJ`. */
+function fusedRate(name: string, attrs: Record<string, number>): (J: tf.Tensor) => tf.Tensor {
+  return customGrad1((J: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [value, g] = runFused(name, { J }, attrs);
+    save([g]);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+  });
+}
+
 /** One merged neuron update on tensors [minibatch, n]. */
 export interface TfNeuron {
   /** State variable names (as the builder's neuron op states). */
@@ -23,6 +192,13 @@ export interface TfNeuron {
 
 /** LIF rate `amp / (tauRef + tauRc * log(1 + 1/(J-1)))` for J > 1, else 0, with an analytic gradient. */
 export function lifRate(tauRc: number, tauRef: number, amp: number): (J: tf.Tensor) => tf.Tensor {
+  const f = fusedRate(LIF_RATE, { tauRc, tauRef, amplitude: amp });
+  const g = lifRateOps(tauRc, tauRef, amp);
+  return (J) => (fused() ? f(J) : g(J));
+}
+
+/** {@link lifRate} with tfjs ops (backends without the fused kernel). */
+function lifRateOps(tauRc: number, tauRef: number, amp: number): (J: tf.Tensor) => tf.Tensor {
   return customGrad1((J: tf.Tensor, save: tf.GradSaveFunc) => {
     const j = tf.sub(J, 1);
     const pos = tf.greater(j, 0);
@@ -44,6 +220,13 @@ export function lifRate(tauRc: number, tauRef: number, amp: number): (J: tf.Tens
 
 /** NengoDL's SoftLIFRate (smoothed LIF rate) with an analytic gradient. */
 export function softLifRate(sigma: number, tauRc: number, tauRef: number, amp: number): (J: tf.Tensor) => tf.Tensor {
+  const f = fusedRate(SOFT_LIF_RATE, { sigma, tauRc, tauRef, amplitude: amp });
+  const g = softLifRateOps(sigma, tauRc, tauRef, amp);
+  return (J) => (fused() ? f(J) : g(J));
+}
+
+/** {@link softLifRate} with tfjs ops (backends without the fused kernel). */
+function softLifRateOps(sigma: number, tauRc: number, tauRef: number, amp: number): (J: tf.Tensor) => tf.Tensor {
   const logSigma = Math.log(sigma);
   return customGrad1((J: tf.Tensor, save: tf.GradSaveFunc) => {
     const js = tf.div(tf.sub(J, 1), sigma);
@@ -90,6 +273,14 @@ export function tfNeuron(nt: NeuronType, lifSmoothing: number | null): TfNeuron 
       stateKeys: ["voltage", "refractoryTime"],
       step: (J, s, dt, training) => {
         if (training) return { out: rate(J) as tf.Tensor2D, states: same(s) };
+        if (fused()) {
+          const [out, voltage, refractoryTime] = runFused(
+            LIF_STEP,
+            { J, voltage: s.voltage, refractoryTime: s.refractoryTime },
+            { dt, tauRc, tauRef, minVoltage, amplitude },
+          ) as tf.Tensor2D[];
+          return { out, states: { voltage, refractoryTime } };
+        }
         const rt = tf.sub(s.refractoryTime, dt);
         const dtEff = tf.clipByValue(tf.sub(dt, rt), 0, dt);
         const v0 = s.voltage;

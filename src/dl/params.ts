@@ -300,14 +300,6 @@ export interface FreezeChange {
   apply: () => void;
 }
 
-/**
- * Replace a field that TypeScript declares `readonly` on a model object (Connection's `function`,
- * `solver`, `transform`, `transformInput`, `sizeMid`). They are plain own data properties at run time;
- * this is the documented way nengo-ts/dl writes frozen parameters into a Connection.
- */
-export function setModelField(obj: object, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-}
 
 /**
  * NengoDL's get_nengo_params for an ensemble: `encoders = scaled * radius / builtGain`,
@@ -377,11 +369,11 @@ export function freezeConnection(conn: Connection, built: BuiltConnection, w: Ar
     return {
       obj: conn,
       apply: () => {
-        setModelField(conn, "solver", solver);
-        setModelField(conn, "function", fn);
-        setModelField(conn, "sizeMid", rowsW);
-        setModelField(conn, "transformInput", 1);
-        setModelField(conn, "transform", transform);
+        conn.solver = solver;
+        conn.function = fn;
+        conn.sizeMid = rowsW;
+        conn.transformInput = 1;
+        conn.transform = transform;
       },
     };
   }
@@ -393,8 +385,8 @@ export function freezeConnection(conn: Connection, built: BuiltConnection, w: Ar
   return {
     obj: conn,
     apply: () => {
-      setModelField(conn, "transformInput", input);
-      setModelField(conn, "transform", transform);
+      conn.transformInput = input;
+      conn.transform = transform;
     },
   };
 }

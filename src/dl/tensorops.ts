@@ -69,6 +69,8 @@ export function placeCols(x: tf.Tensor2D, dstIdx: ArrayLike<number>, n: number):
       [dstIdx[0], n - dstIdx[0] - k],
     ]);
   const inv = inversePasses(Int32Array.from(dstIdx), n);
+  // a permutation of all n columns: one gather
+  if (inv.length === 1 && k === n && inv[0].every((i) => i < k)) return takeCols(x, inv[0]);
   const ext = tf.concat([x, tf.zeros([x.shape[0], 1])], 1);
   let out = takeCols(ext as tf.Tensor2D, inv[0]);
   for (let p = 1; p < inv.length; p++) out = tf.add(out, takeCols(ext as tf.Tensor2D, inv[p])) as tf.Tensor2D;

@@ -57,18 +57,18 @@ export class Connection extends NengoObject {
   readonly pre: PreObject;
   readonly post: PostObject;
   readonly synapse: LinearFilter | null;
-  readonly function: ConnectionFunction | null;
-  readonly solver: Solver;
+  function: ConnectionFunction | null;
+  solver: Solver;
   readonly evalPoints?: DistOrArray;
   readonly scaleEvalPoints: boolean;
   /** The resolved transform (sizeOut x sizeMid). */
-  readonly transform: ResolvedTransform;
+  transform: ResolvedTransform;
   /** The transform option as given (for display and freezing). */
-  readonly transformInput: TransformInput;
+  transformInput: TransformInput;
   /** The connection's learning rule, if it has a learning rule type. */
   readonly learningRule: LearningRule | null;
   /** Size after the function (before the transform). */
-  readonly sizeMid: number;
+  sizeMid: number;
 
   /** @internal use `net.connect(...)`. */
   constructor(

@@ -125,7 +125,7 @@ test("PES learning from zero weights matches Nengo", () => {
   net.connect(input, error, { synapse: null, transform: -1 });
   net.connect(error, conn.learningRule as nengo.LearningRule, { synapse: null });
   const pPost = net.probe(post);
-  const pW = net.probe(conn, { attr: "weights", sampleEvery: 0.1 });
+  const pW = net.probe(conn, "weights", { sampleEvery: 0.1 });
   const sim = new nengo.Simulator(net);
   sim.runSteps(g.steps);
   const got = sim.data.get(pPost);

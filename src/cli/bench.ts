@@ -3,9 +3,9 @@
  * building and running it on the reference simulator (or the `nengo-ts/dl` simulator when available),
  * prints a table and appends one JSON line per benchmark to a results file.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
-import { cpus } from "node:os";
-import { dirname, resolve } from "node:path";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Network } from "../model/network.js";
 import { Simulator } from "../simulator/simulator.js";
@@ -33,6 +33,21 @@ export interface BenchConfig {
   minibatchSize?: number;
   /** DL simulator only: time one epoch of `train` instead of `runSteps`. */
   train?: boolean;
+  /** DL simulator with `train` only: truncation window (steps per optimizer update; default: all steps). */
+  truncation?: number;
+}
+
+/** Seconds of one training run spent in each phase (from the profiler spans of the timed run). */
+export interface TrainSplit {
+  /** Forward pass over the window (training-mode steps, keeping only segment-boundary states). */
+  forward: number;
+  /** Objective value and its gradient with respect to the probe outputs. */
+  objective: number;
+  /** Backward pass: each segment's forward recomputed under the tape and its vector-Jacobian product. */
+  backward: number;
+  /** Part of `backward`: the gradient through the per-run parameter assembly into the variables. */
+  parameterGradients: number;
+  optimizer: number;
 }
 
 /** One result line (what `--json` prints last and what is appended to the results file). */
@@ -60,10 +75,20 @@ export interface BenchResult {
   runSecondsAll: number[];
   /** Median seconds to construct the network objects. */
   networkSeconds: number;
-  /** Peak resident memory of the process so far (MB). */
+  /** Peak resident memory of the process so far (MB, `process.resourceUsage().maxRSS`; never decreases). */
   peakMemoryMB: number;
+  /** DL only: peak of `tf.memory().numBytes` (MB) during the timed runs: live tensor data at its highest. */
+  peakTensorMB?: number;
+  /** DL on wasm only: size of the wasm heap after the runs (MB); it only grows, so it is the heap's peak. */
+  wasmHeapMB?: number;
   minibatchSize?: number;
   train?: boolean;
+  truncation?: number;
+  /** DL `train` only: median seconds per phase (see {@link TrainSplit}). */
+  trainSplit?: TrainSplit;
+  /** DL `train` only: trainSplit per step (ms): forward, backward (incl. recompute), and the rest. */
+  forwardMsPerStep?: number;
+  backwardMsPerStep?: number;
   /** ISO date of the run. */
   date: string;
   /** Node.js version. */
@@ -98,9 +123,68 @@ interface DLSimulatorLike {
   train(opts: Record<string, unknown>): Promise<unknown>;
   close(): void;
 }
+interface TfEngineLike {
+  state: { numBytes: number };
+}
 interface DLModuleLike {
   Simulator: { create(net: Network, opts: Record<string, unknown>): Promise<DLSimulatorLike> };
-  tf?: { train?: { sgd?(lr: number): unknown } };
+  tf?: {
+    train?: { sgd?(lr: number): unknown };
+    engine?(): TfEngineLike;
+    getBackend?(): string;
+    backend?(): unknown;
+  };
+}
+
+/**
+ * Track the peak of the tfjs engine's live tensor bytes (`tf.memory().numBytes`) by intercepting its
+ * updates: exact at every allocation, no polling. Returns a reader and an uninstaller.
+ */
+function trackTensorBytes(dl: DLModuleLike): { peak(): number; reset(): void; stop(): void } {
+  const engine = dl.tf?.engine?.();
+  if (engine === undefined) return { peak: () => NaN, reset: () => {}, stop: () => {} };
+  const state = engine.state;
+  let cur = state.numBytes;
+  let peak = cur;
+  Object.defineProperty(state, "numBytes", {
+    configurable: true,
+    enumerable: true,
+    get: () => cur,
+    set: (v: number) => {
+      cur = v;
+      if (v > peak) peak = v;
+    },
+  });
+  return {
+    peak: () => peak,
+    reset: () => (peak = cur),
+    stop: () => {
+      Object.defineProperty(state, "numBytes", { configurable: true, enumerable: true, writable: true, value: cur });
+    },
+  };
+}
+
+/** Bytes of the wasm backend's heap (it never shrinks), or undefined on other backends. */
+function wasmHeapBytes(dl: DLModuleLike): number | undefined {
+  if (dl.tf?.getBackend?.() !== "wasm") return undefined;
+  const b = dl.tf.backend?.() as { wasm?: { HEAPU8?: Uint8Array } } | undefined;
+  return b?.wasm?.HEAPU8?.buffer.byteLength;
+}
+
+/** Seconds per training phase from a Chrome trace written by `train({ profile })`. */
+function readTrainSplit(file: string): TrainSplit {
+  const trace = JSON.parse(readFileSync(file, "utf8")) as
+    { traceEvents?: { name: string; cat?: string; dur?: number }[] } | { name: string; cat?: string; dur?: number }[];
+  const events = Array.isArray(trace) ? trace : (trace.traceEvents ?? []);
+  const sum = (name: string): number =>
+    events.filter((e) => e.cat === "train" && e.name === name).reduce((a, e) => a + (e.dur ?? 0), 0) / 1e6;
+  return {
+    forward: sum("forward"),
+    objective: sum("objective"),
+    backward: sum("backward"),
+    parameterGradients: sum("parameter gradients"),
+    optimizer: sum("optimizer"),
+  };
 }
 
 /** Load `nengo-ts/dl` if it exists and exports `Simulator.create`, else undefined. */
@@ -153,6 +237,7 @@ export function checkConfig(cfg: BenchConfig): void {
   if (cfg.simulator === "reference" && (cfg.minibatchSize !== undefined || cfg.train)) {
     throw new Error("--minibatch-size and --train need --simulator dl");
   }
+  if (cfg.truncation !== undefined && !cfg.train) throw new Error("--truncation needs --train");
 }
 
 /**
@@ -176,50 +261,65 @@ export async function runBenchmark(cfg: BenchConfig, log: (line: string) => void
   const runAll: number[] = [];
   const netAll: number[] = [];
   let neurons = 0;
-  for (let r = 0; r < cfg.repeats; r++) {
-    let t0 = process.hrtime.bigint();
-    const bn: BenchmarkNetwork = makeBenchmark(cfg.benchmark, cfg.dimensions, cfg.neuronsPerDim, cfg.neuronType);
-    netAll.push(seconds(t0));
-    neurons = countNeurons(bn.net);
-    if (dl === undefined) {
-      t0 = process.hrtime.bigint();
-      const sim = new Simulator(bn.net, { progressBar: false });
-      buildAll.push(seconds(t0));
-      if (warmup > 0) sim.runSteps(warmup);
-      t0 = process.hrtime.bigint();
-      sim.runSteps(cfg.steps);
-      runAll.push(seconds(t0));
-      sim.close();
-    } else {
-      const mb = cfg.minibatchSize ?? 1;
-      t0 = process.hrtime.bigint();
-      const sim = await dl.Simulator.create(bn.net, { minibatchSize: mb, progressBar: false, seed: 0 });
-      buildAll.push(seconds(t0));
-      try {
-        if (warmup > 0) {
-          await sim.runSteps(warmup, { data: new Map(bn.inputs.map((n) => [n, randomData(mb, warmup, n.sizeOut)])) });
-        }
-        const data = new Map<unknown, number[][][]>(bn.inputs.map((n) => [n, randomData(mb, cfg.steps, n.sizeOut)]));
-        if (cfg.train) {
-          data.set(bn.probe, randomData(mb, cfg.steps, bn.probe.sizeIn));
-          const sgd = dl.tf?.train?.sgd;
-          if (sgd === undefined) throw new Error("nengo-ts/dl does not re-export tf.train.sgd; cannot time training");
-          t0 = process.hrtime.bigint();
-          await sim.train({ data, optimizer: sgd(0.001), nEpochs: 1 });
-          runAll.push(seconds(t0));
-        } else {
-          t0 = process.hrtime.bigint();
-          await sim.runSteps(cfg.steps, { data });
-          runAll.push(seconds(t0));
-        }
-      } finally {
+  const splits: TrainSplit[] = [];
+  const tensorPeaks: number[] = [];
+  const tracker = dl === undefined ? null : trackTensorBytes(dl);
+  const profDir = cfg.train ? mkdtempSync(join(tmpdir(), "nengo-ts-bench-")) : null;
+  try {
+    for (let r = 0; r < cfg.repeats; r++) {
+      let t0 = process.hrtime.bigint();
+      const bn: BenchmarkNetwork = makeBenchmark(cfg.benchmark, cfg.dimensions, cfg.neuronsPerDim, cfg.neuronType);
+      netAll.push(seconds(t0));
+      neurons = countNeurons(bn.net);
+      if (dl === undefined) {
+        t0 = process.hrtime.bigint();
+        const sim = new Simulator(bn.net, { progressBar: false });
+        buildAll.push(seconds(t0));
+        if (warmup > 0) sim.runSteps(warmup);
+        t0 = process.hrtime.bigint();
+        sim.runSteps(cfg.steps);
+        runAll.push(seconds(t0));
         sim.close();
+      } else {
+        const mb = cfg.minibatchSize ?? 1;
+        t0 = process.hrtime.bigint();
+        const sim = await dl.Simulator.create(bn.net, { minibatchSize: mb, progressBar: false, seed: 0 });
+        buildAll.push(seconds(t0));
+        try {
+          if (warmup > 0) {
+            await sim.runSteps(warmup, { data: new Map(bn.inputs.map((n) => [n, randomData(mb, warmup, n.sizeOut)])) });
+          }
+          const data = new Map<unknown, number[][][]>(bn.inputs.map((n) => [n, randomData(mb, cfg.steps, n.sizeOut)]));
+          if (cfg.train) {
+            data.set(bn.probe, randomData(mb, cfg.steps, bn.probe.sizeIn));
+            const sgd = dl.tf?.train?.sgd;
+            if (sgd === undefined) throw new Error("nengo-ts/dl does not re-export tf.train.sgd; cannot time training");
+            const profile = join(profDir as string, `train-${r}.json`);
+            tracker?.reset();
+            t0 = process.hrtime.bigint();
+            await sim.train({ data, optimizer: sgd(0.001), nEpochs: 1, truncation: cfg.truncation, profile });
+            runAll.push(seconds(t0));
+            tensorPeaks.push(tracker?.peak() ?? NaN);
+            splits.push(readTrainSplit(profile));
+          } else {
+            tracker?.reset();
+            t0 = process.hrtime.bigint();
+            await sim.runSteps(cfg.steps, { data });
+            runAll.push(seconds(t0));
+            tensorPeaks.push(tracker?.peak() ?? NaN);
+          }
+        } finally {
+          sim.close();
+        }
       }
+      log(
+        `${cfg.benchmark} D=${cfg.dimensions} N=${cfg.neuronsPerDim} repeat ${r + 1}/${cfg.repeats}: ` +
+          `build ${buildAll[r].toFixed(3)} s, run ${runAll[r].toFixed(3)} s`,
+      );
     }
-    log(
-      `${cfg.benchmark} D=${cfg.dimensions} N=${cfg.neuronsPerDim} repeat ${r + 1}/${cfg.repeats}: ` +
-        `build ${buildAll[r].toFixed(3)} s, run ${runAll[r].toFixed(3)} s`,
-    );
+  } finally {
+    tracker?.stop();
+    if (profDir !== null) rmSync(profDir, { recursive: true, force: true });
   }
   const runSeconds = median(runAll);
   const result: BenchResult = {
@@ -248,16 +348,47 @@ export async function runBenchmark(cfg: BenchConfig, log: (line: string) => void
   if (cfg.simulator === "dl") {
     result.minibatchSize = cfg.minibatchSize ?? 1;
     result.train = cfg.train ?? false;
+    const mb = 2 ** 20;
+    result.peakTensorMB = Math.round((Math.max(...tensorPeaks) / mb) * 10) / 10;
+    const heap = dl === undefined ? undefined : wasmHeapBytes(dl);
+    if (heap !== undefined) result.wasmHeapMB = Math.round((heap / mb) * 10) / 10;
+    if (cfg.train) {
+      if (cfg.truncation !== undefined) result.truncation = cfg.truncation;
+      const med = (k: keyof TrainSplit): number => median(splits.map((x) => x[k]));
+      result.trainSplit = {
+        forward: med("forward"),
+        objective: med("objective"),
+        backward: med("backward"),
+        parameterGradients: med("parameterGradients"),
+        optimizer: med("optimizer"),
+      };
+      result.forwardMsPerStep = Math.round((result.trainSplit.forward / cfg.steps) * 1e5) / 100;
+      result.backwardMsPerStep = Math.round((result.trainSplit.backward / cfg.steps) * 1e5) / 100;
+    }
   }
   return result;
 }
 
 /** Format results as an aligned text table. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const head = ["benchmark", "simulator", "D", "N/D", "neurons", "steps", "build s", "run s", "steps/s", "peak MB"];
+  const head = [
+    "benchmark",
+    "simulator",
+    "D",
+    "N/D",
+    "neurons",
+    "steps",
+    "build s",
+    "run s",
+    "steps/s",
+    "fwd/bwd ms/step",
+    "peak MB",
+    "tensor MB",
+    "heap MB",
+  ];
   const rows = results.map((r) => [
     r.benchmark +
-      (r.train ? " (train)" : "") +
+      (r.train ? " (train" + (r.truncation !== undefined ? ` T=${r.truncation}` : "") + ")" : "") +
       (r.minibatchSize && r.minibatchSize > 1 ? ` mb=${r.minibatchSize}` : ""),
     r.simulator,
     String(r.dimensions),
@@ -267,7 +398,12 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.buildSeconds.toFixed(3),
     r.runSeconds.toFixed(3),
     r.stepsPerSecond.toFixed(0),
+    r.forwardMsPerStep !== undefined
+      ? `${r.forwardMsPerStep.toFixed(1)}/${(r.backwardMsPerStep ?? NaN).toFixed(1)}`
+      : "",
     r.peakMemoryMB.toFixed(0),
+    r.peakTensorMB !== undefined ? r.peakTensorMB.toFixed(0) : "",
+    r.wasmHeapMB !== undefined ? r.wasmHeapMB.toFixed(0) : "",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
@@ -313,6 +449,7 @@ interface BenchCliOptions {
   warmup: number;
   minibatchSize?: number;
   train?: boolean;
+  truncation?: number;
   out: string;
   save: boolean;
   json?: boolean;
@@ -359,6 +496,11 @@ export function registerBench(program: Command): Command {
     )
     .option("--minibatch-size <M>", "minibatch size (dl simulator only)", positiveInt("--minibatch-size"))
     .option("--train", "time one training epoch instead of a run (dl simulator only)")
+    .option(
+      "--truncation <T>",
+      "with --train: steps per truncation window (one optimizer update each; default: all steps)",
+      positiveInt("--truncation"),
+    )
     .option("-o, --out <file>", "append one JSON line per benchmark to this file", BENCH_DEFAULTS.out)
     .option("--no-save", "do not write the results file")
     .option("--json", "print each result as a JSON line after the table (the last stdout line is JSON)")
@@ -375,6 +517,7 @@ export function registerBench(program: Command): Command {
         warmup: opts.warmup,
         minibatchSize: opts.minibatchSize,
         train: opts.train,
+        truncation: opts.truncation,
       }));
       const results: BenchResult[] = [];
       try {

@@ -140,8 +140,12 @@ export class Network extends NengoObject {
     return c;
   }
 
-  /** Add a Probe on an Ensemble, Neurons, Node, Connection or a slice. */
-  probe(target: ProbeTarget, opts: ProbeOptions = {}): Probe {
+  /**
+   * Add a Probe on an Ensemble, Neurons, Node, Connection or a slice. The attribute may be given as the
+   * second argument (`net.probe(conn, "weights")`) or as `opts.attr`.
+   */
+  probe(target: ProbeTarget, attrOrOpts: string | ProbeOptions = {}, more: ProbeOptions = {}): Probe {
+    const opts: ProbeOptions = typeof attrOrOpts === "string" ? { ...more, attr: attrOrOpts } : attrOrOpts;
     const owner = ownerOf(target);
     if (owner === undefined || owner.root !== this.root) {
       throw new ValidationError(`${String(target)} is not in ${String(this.root)}`, "target", "Probe");

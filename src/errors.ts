@@ -41,5 +41,5 @@ export function describe(obj: unknown): string {
     return String(obj);
   }
   if (typeof obj === "object") return `<${obj.constructor.name}>`;
-  return JSON.stringify(obj);
+  return String(obj);
 }

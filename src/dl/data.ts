@@ -14,15 +14,15 @@ export interface Array3 {
 /** Anything accepted as data: nested arrays, `{shape, data}`, or a tf.Tensor. */
 export type DataInput = unknown;
 
-/** Convert `x` to a rank-3 array; `what` names the object in errors. */
-export function toArray3(x: DataInput, what: string, allowNaN: boolean): Array3 {
+/** Convert `x` to a rank-3 array; `what` (the Node or Probe the data is for) is named in errors. */
+export function toArray3(x: DataInput, what: unknown, allowNaN: boolean): Array3 {
   let shape: number[];
   let data: Float32Array;
   if (x instanceof tf.Tensor) {
     shape = [...x.shape];
     data = Float32Array.from(x.dataSync());
   } else {
-    const nd = toNDArray(x, what, { allowNaN });
+    const nd = toNDArray(x, `${String(what)}.data`, { allowNaN });
     shape = nd.shape;
     data = Float32Array.from(nd.data);
   }
@@ -74,7 +74,7 @@ export function checkData(
           "Simulator",
         );
       }
-      a = toArray3(v, String(k), false);
+      a = toArray3(v, k, false);
       if (a.shape[2] !== k.sizeOut) {
         throw new ValidationError(
           `Dimensionality of data (${a.shape[2]}) does not match dimensionality of ${String(k)} (${k.sizeOut})`,
@@ -86,7 +86,7 @@ export function checkData(
     } else if (k instanceof Probe) {
       if (!opts.probes.has(k))
         throw new ValidationError(`${String(k)} is from a different network`, "data", "Simulator");
-      a = toArray3(v, String(k), true);
+      a = toArray3(v, k, true);
       if (a.shape[2] !== k.sizeIn && k.sizeIn !== 0) {
         throw new ValidationError(
           `Dimensionality of data (${a.shape[2]}) does not match dimensionality of ${String(k)} (${k.sizeIn})`,

@@ -408,9 +408,17 @@ export class Simulator {
     if (opts.data !== undefined) {
       const c = checkData(opts.data as Map<unknown, DataInput>, {
         inputNodes: this.inputNodeSet,
-        probes: new Set(),
+        probes: this.probeSet,
         minibatchSize: this.minibatchSize,
       });
+      const [probe] = c.targets.keys();
+      if (probe !== undefined) {
+        throw new ValidationError(
+          `${String(probe)} is a Probe: runSteps takes data for input Nodes only (targets are for train and loss)`,
+          "data",
+          "Simulator.runSteps",
+        );
+      }
       if (c.batch >= 0 && c.batch !== this.minibatchSize) {
         throw new ValidationError(
           `Input data must have batch size == sim.minibatchSize (${this.minibatchSize}), got ${c.batch}`,

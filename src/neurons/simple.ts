@@ -158,10 +158,8 @@ function checkBelowMax(obj: unknown, maxRates: Float64Array, invTauRef: number):
   }
 }
 
-/** Sigmoid rate neuron: `(1 / tauRef) / (1 + exp(-J))`; intercepts are the inflection points. */
-export class Sigmoid extends NeuronType {
-  /** Not spiking. */
-  readonly spiking = false;
+/** Rate types parameterised by a refractory period whose rate is their (stateless) step: Sigmoid, Tanh. */
+abstract class TauRefRateType extends NeuronType {
   /** Refractory period (s). */
   readonly tauRef: number;
   /** @param options `{ tauRef = 0.0025, initialState }` */
@@ -175,12 +173,18 @@ export class Sigmoid extends NeuronType {
   get params(): Record<string, unknown> {
     return { tauRef: this.tauRef };
   }
-  /** Sigmoid of J scaled by 1/tauRef. */
+  /** The step's output for each current (stateless). */
   ratesFromCurrent(J: Float64Array): Float64Array {
     const out = new Float64Array(J.length);
-    this.step(1, J, out);
+    this.step(1, J, out, {});
     return out;
   }
+}
+
+/** Sigmoid rate neuron: `(1 / tauRef) / (1 + exp(-J))`; intercepts are the inflection points. */
+export class Sigmoid extends TauRefRateType {
+  /** Not spiking. */
+  readonly spiking = false;
   /** `inverse = -log(1/(tauRef*maxRates) - 1)`, `gain = inverse / (1 - intercepts)`, `bias = inverse - gain`. */
   gainBias(maxRates: Float64Array, intercepts: Float64Array): { gain: Float64Array; bias: Float64Array } {
     const inv = 1 / this.tauRef;
@@ -215,30 +219,11 @@ export class Sigmoid extends NeuronType {
 }
 
 /** Tanh rate neuron: `(1 / tauRef) * tanh(J)`; rates can be negative. */
-export class Tanh extends NeuronType {
+export class Tanh extends TauRefRateType {
   /** Not spiking. */
   readonly spiking = false;
   /** Tanh outputs can be negative. */
   override readonly negative: boolean = true;
-  /** Refractory period (s). */
-  readonly tauRef: number;
-  /** @param options `{ tauRef = 0.0025, initialState }` */
-  constructor(options: TauRefOptions = {}) {
-    super(options.initialState);
-    this.tauRef = options.tauRef ?? 0.0025;
-    checkPositive(this, "tauRef", this.tauRef);
-    this.validateInitialState();
-  }
-  /** `{ tauRef }` */
-  get params(): Record<string, unknown> {
-    return { tauRef: this.tauRef };
-  }
-  /** tanh of J scaled by 1/tauRef. */
-  ratesFromCurrent(J: Float64Array): Float64Array {
-    const out = new Float64Array(J.length);
-    this.step(1, J, out);
-    return out;
-  }
   /** `inverse = atanh(maxRates * tauRef)`, `gain = inverse / (1 - intercepts)`, `bias = -gain * intercepts`. */
   gainBias(maxRates: Float64Array, intercepts: Float64Array): { gain: Float64Array; bias: Float64Array } {
     checkBelowMax(this, maxRates, 1 / this.tauRef);

@@ -9,7 +9,8 @@ import { formatSeconds } from "../demo/report.js";
 function positiveInt(name: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}".`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}".`);
     return n;
   };
 }
@@ -34,7 +35,9 @@ function positiveNumber(name: string): (v: string) => number {
 function layerSizes(v: string): number[] {
   const sizes = v.split(",").map((s) => Number(s.trim()));
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(`--hidden must be comma-separated positive integers (e.g. 256 or 512,256), got "${v}".`);
+    throw new InvalidArgumentError(
+      `--hidden must be comma-separated positive integers (e.g. 256 or 512,256), got "${v}".`,
+    );
   }
   return sizes;
 }
@@ -100,8 +103,16 @@ export function registerDemo(program: Command): Command {
     .option("--synapse <tau>", `output probe synapse in seconds (default ${d.synapse})`, positiveNumber("--synapse"))
     .option("--max-rate <hz>", `LIF firing rate at unit input (default ${d.maxRate})`, positiveNumber("--max-rate"))
     .option("--learning-rate <lr>", `Adam learning rate (default ${d.learningRate})`, positiveNumber("--learning-rate"))
-    .option("--minibatch-size <n>", `training minibatch size (default ${d.minibatchSize})`, positiveInt("--minibatch-size"))
-    .option("--shift <px>", `random-shift augmentation in pixels, 0 = off (default ${d.shift})`, nonNegativeInt("--shift"))
+    .option(
+      "--minibatch-size <n>",
+      `training minibatch size (default ${d.minibatchSize})`,
+      positiveInt("--minibatch-size"),
+    )
+    .option(
+      "--shift <px>",
+      `random-shift augmentation in pixels, 0 = off (default ${d.shift})`,
+      nonNegativeInt("--shift"),
+    )
     .option("--n-test <n>", `held-out test digits (default ${d.nTest})`, positiveInt("--n-test"))
     .option("--n-train <n>", "use at most this many training digits (default: all others)", positiveInt("--n-train"))
     .option("--seed <n>", `seed (default ${d.seed})`, nonNegativeInt("--seed"))
@@ -114,11 +125,11 @@ export function registerDemo(program: Command): Command {
         const r = s.results;
         const w = (l: string): boolean => process.stdout.write(l + "\n");
         w(`report: ${s.reportPath}`);
-        w(s.paramsPath ? `saved params: ${s.paramsPath}` : "saved params: not written (this nengo-ts/dl has no saveParams)");
+        w(`saved params: ${s.paramsPath}`);
         w(
           s.tensorboardPath
             ? `TensorBoard logs: ${s.tensorboardPath} (tensorboard --logdir ${s.tensorboardPath})`
-            : "TensorBoard logs: none written (this nengo-ts/dl writes no summaries)",
+            : "TensorBoard logs: none written",
         );
         w(`training time: ${formatSeconds(r.trainSeconds)} (total ${formatSeconds(r.totalSeconds)})`);
         w(`rate-mode test accuracy: ${pct(r.rateAccuracy)}`);

@@ -617,6 +617,16 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
     if (target.length === 0) a.pieces.push({ type: "const", values: target });
     for (let i = 0; i < v.length; i++) target.push(v[i]);
   };
+  // A source column read by several terms goes to a separate "pass" group per reading, so that every
+  // group reads each source column at most once (a slice or a plain gather, never the slow repeated-index
+  // gather); the number of passes is the fan-out of a signal, not the number of ensembles.
+  const uses = new Map<string, number>();
+  const pass = (vec: number, cols: ArrayLike<number>): number => {
+    let p = 0;
+    for (let i = 0; i < cols.length; i++) p = Math.max(p, uses.get(`${vec}:${cols[i]}`) ?? 0);
+    for (let i = 0; i < cols.length; i++) uses.set(`${vec}:${cols[i]}`, p + 1);
+    return p;
+  };
   const isStatic = (s: Signal): boolean => !cm.loc.has(s);
   for (const s of sigs) {
     const o = (cm.loc.get(s) as Loc).off;
@@ -636,10 +646,11 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
       }
       const xl = cm.loc.get(x) as Loc;
       if (t.type === "copy") {
-        const a = acc(`d${xl.vec}`, true, xl.vec, 1, 1);
         const cnt = t.srcIdx ? t.srcIdx.length : x.size;
+        const cols = Array.from({ length: cnt }, (_, i) => xl.off + (t.srcIdx ? t.srcIdx[i] : i));
+        const a = acc(`d${xl.vec}#${pass(xl.vec, cols)}`, true, xl.vec, 1, 1);
         for (let i = 0; i < cnt; i++) {
-          a.srcIdx.push(xl.off + (t.srcIdx ? t.srcIdx[i] : i));
+          a.srcIdx.push(cols[i]);
           a.dstIdx.push(o + (t.dstIdx ? t.dstIdx[i] : i));
         }
         a.G += cnt;
@@ -648,7 +659,8 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
         // elementwise (or a 1x1 transform): one weight per output entry
         const A = t.A;
         const ny = s.size;
-        const a = acc(`d${xl.vec}`, true, xl.vec, 1, 1);
+        const cols = x.size === 1 ? [xl.off] : Array.from({ length: ny }, (_, i) => xl.off + i);
+        const a = acc(`d${xl.vec}#${pass(xl.vec, cols)}`, true, xl.vec, 1, 1);
         for (let i = 0; i < ny; i++) {
           a.srcIdx.push(xl.off + (x.size === 1 ? 0 : i));
           a.dstIdx.push(o + i);
@@ -666,7 +678,8 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
         const A = t.A;
         const rowsA = A.shape[0];
         const colsA = A.shape.length > 1 ? A.shape[1] : A.size / rowsA;
-        const a = acc(`b${xl.vec}:${rowsA}x${colsA}`, false, xl.vec, rowsA, colsA);
+        const cols = Array.from({ length: colsA }, (_, j) => xl.off + j);
+        const a = acc(`b${xl.vec}:${rowsA}x${colsA}#${pass(xl.vec, cols)}`, false, xl.vec, rowsA, colsA);
         for (let j = 0; j < colsA; j++) a.srcIdx.push(xl.off + j);
         for (let i = 0; i < rowsA; i++) a.dstIdx.push(o + i);
         a.G++;
@@ -924,6 +937,19 @@ function gather(plan: GatherPlan, vals: (tf.Tensor2D | undefined)[], A: tf.Tenso
  * (null when there are none); `t` the time of this step. Returns the new state and the probe vector.
  */
 export function stepModel(
+  cm: CompiledModel,
+  A: tf.Tensor[],
+  state: StateList,
+  input: tf.Tensor2D | null,
+  t: number,
+  ctx: StepContext,
+): { state: StateList; probes: tf.Tensor2D } {
+  // Intermediates are freed at the end of every step (under a gradient tape, tfjs keeps its own copies of
+  // what the backward pass needs), so a run or a forward pass keeps only states and probe rows.
+  return tf.tidy(() => stepBody(cm, A, state, input, t, ctx));
+}
+
+function stepBody(
   cm: CompiledModel,
   A: tf.Tensor[],
   state: StateList,

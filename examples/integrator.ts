@@ -25,7 +25,12 @@ export interface IntegratorOptions {
  * Pulse inputs and remembered-value targets `[n][nSteps][1]`: a pulse of height h for `pulse` steps, so the
  * integral ramps up to `value` and then stays there.
  */
-export function pulseData(n: number, nSteps: number, dt: number, rng: nengo.RandomState): { x: number[][][]; y: number[][][] } {
+export function pulseData(
+  n: number,
+  nSteps: number,
+  dt: number,
+  rng: nengo.RandomState,
+): { x: number[][][]; y: number[][][] } {
   const pulse = Math.max(1, Math.round(nSteps / 10));
   const values = rng.uniform(-0.8, 0.8, n);
   const x = Array.from(values, (v) => Array.from({ length: nSteps }, (_, k) => [k < pulse ? v / (pulse * dt) : 0]));
@@ -40,7 +45,7 @@ export async function main(opts: IntegratorOptions = {}): Promise<{ before: numb
   const dt = 0.001;
   const net = new nengo.Network({ label: "integrator", seed: 0 });
   const inp = net.node({ output: [0], label: "input" });
-  const ens = net.ensemble({ nNeurons, dimensions: 1, neuronType: new nengo.LIFRate() });
+  const ens = net.ensemble({ nNeurons, dimensions: 1, neuronType: new nengo.RectifiedLinear() });
   net.connect(inp, ens, { transform: tau, synapse: tau });
   // A leaky start (feedback 0.9 instead of NEF's 1): the memory fades until training fixes the weights.
   net.connect(ens, ens, { transform: 0.9, synapse: tau });
@@ -60,10 +65,12 @@ export async function main(opts: IntegratorOptions = {}): Promise<{ before: numb
     const before = await sim.loss({ data: data(te) });
     await sim.train({ data: data(tr), optimizer: tf.train.adam(1e-5), nEpochs });
     const after = await sim.loss({ data: data(te) });
-    log(`remembered-value MSE over ${nSteps} steps: ${before.toExponential(3)} before, ${after.toExponential(3)} after`);
+    log(
+      `remembered-value MSE over ${nSteps} steps: ${before.toExponential(3)} before, ${after.toExponential(3)} after`,
+    );
     return { before, after };
   } finally {
-    sim.close();
+    await sim.close();
   }
 }
 

@@ -53,7 +53,7 @@ export async function main(opts: NonlinearOptions = {}): Promise<{ before: numbe
     log(`test MSE of sin(pi x): ${before.toExponential(3)} before training, ${after.toExponential(3)} after`);
     return { before, after };
   } finally {
-    sim.close();
+    await sim.close();
   }
 }
 

@@ -80,7 +80,7 @@ export async function main(opts: ObjectivesOptions = {}): Promise<ObjectivesResu
     log(`activity penalty: ${rateBefore.toExponential(3)} -> ${rateAfter.toExponential(3)}`);
     return { mseBefore, mseAfter, rateBefore, rateAfter };
   } finally {
-    sim.close();
+    await sim.close();
   }
 }
 

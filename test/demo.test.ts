@@ -94,7 +94,8 @@ test("randomShift, subset and oneHot", async () => {
   const shifted = randomShift(s, 2, new RandomState(0));
   assert.deepEqual(shifted.labels, s.labels);
   for (let i = 0; i < 3; i++) {
-    const sum = (d: DigitSet): number => d.images.subarray(i * IMAGE_SIZE, (i + 1) * IMAGE_SIZE).reduce((x, y) => x + y, 0);
+    const sum = (d: DigitSet): number =>
+      d.images.subarray(i * IMAGE_SIZE, (i + 1) * IMAGE_SIZE).reduce((x, y) => x + y, 0);
     assert.ok(Math.abs(sum(shifted) - sum(s)) < 1e-3, "a 2-pixel shift keeps the whole digit"); // border is empty
   }
   assert.notDeepEqual(shifted.images, s.images);
@@ -136,62 +137,69 @@ test("demo CLI options: defaults, --full, explicit values win", () => {
   assert.ok(demo.options.some((o) => o.long === "--full"));
 });
 
-test("nengo-ts demo (tiny settings) trains, evaluates spiking and writes the report", { timeout: 300_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "nengo-ts-demo-"));
-  try {
-    const args = [
-      "demo",
-      "--out",
-      dir,
-      "--epochs",
-      "2",
-      "--n-train",
-      "600",
-      "--n-test",
-      "200",
-      "--hidden",
-      "64",
-      "--steps",
-      "20",
-      "--learning-rate",
-      "0.003",
-      "--no-progress",
-    ];
-    const { stdout } = await run(process.execPath, [main, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    const lines = stdout.trim().split("\n");
-    const last = lines[lines.length - 1];
-    assert.match(last, /^spiking test accuracy: \d{1,3}\.\d%$/);
-    assert.ok(lines.some((l) => /^rate-mode test accuracy: \d{1,3}\.\d%$/.test(l)));
-    assert.ok(lines.some((l) => /^training time: /.test(l)));
-    const acc = Number(/([\d.]+)%/.exec(last)![1]);
-    assert.ok(acc > 40, `even a tiny run beats chance (10%) by far (got ${acc}%)`);
-    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as {
-      spikingAccuracy: number;
-      nTest: number;
-      epochs: unknown[];
-      confusion: number[][];
-      accuracyBySteps: number[];
-      examples: { spikes: number[][] }[];
-    };
-    assert.equal(results.nTest, 200);
-    assert.equal(results.epochs.length, 2);
-    assert.equal(
-      results.confusion.flat().reduce((a, b) => a + b, 0),
-      200,
-    );
-    assert.equal(results.accuracyBySteps.length, 20);
-    assert.equal(results.spikingAccuracy.toFixed(3), (acc / 100).toFixed(3));
-    assert.ok(results.examples.length > 0);
-    assert.ok(results.examples.some((e) => e.spikes.some((s) => s.length > 0)), "the rasters hold spikes");
-    const html = readFileSync(join(dir, "report.html"), "utf8");
-    assert.match(html, /^<!DOCTYPE html>/);
-    assert.ok(html.includes(`${acc.toFixed(1)}%`));
-    // No temp files left behind by the atomic writes.
-    assert.ok(!existsSync(join(dir, ".transfer")));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "nengo-ts demo (tiny settings) trains, evaluates spiking and writes the report",
+  { timeout: 300_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nengo-ts-demo-"));
+    try {
+      const args = [
+        "demo",
+        "--out",
+        dir,
+        "--epochs",
+        "2",
+        "--n-train",
+        "600",
+        "--n-test",
+        "200",
+        "--hidden",
+        "64",
+        "--steps",
+        "20",
+        "--learning-rate",
+        "0.003",
+        "--no-progress",
+      ];
+      const { stdout } = await run(process.execPath, [main, ...args], { maxBuffer: 16 * 1024 * 1024 });
+      const lines = stdout.trim().split("\n");
+      const last = lines[lines.length - 1];
+      assert.match(last, /^spiking test accuracy: \d{1,3}\.\d%$/);
+      assert.ok(lines.some((l) => /^rate-mode test accuracy: \d{1,3}\.\d%$/.test(l)));
+      assert.ok(lines.some((l) => /^training time: /.test(l)));
+      const acc = Number(/([\d.]+)%/.exec(last)![1]);
+      assert.ok(acc > 40, `even a tiny run beats chance (10%) by far (got ${acc}%)`);
+      const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as {
+        spikingAccuracy: number;
+        nTest: number;
+        epochs: unknown[];
+        confusion: number[][];
+        accuracyBySteps: number[];
+        examples: { spikes: number[][] }[];
+      };
+      assert.equal(results.nTest, 200);
+      assert.equal(results.epochs.length, 2);
+      assert.equal(
+        results.confusion.flat().reduce((a, b) => a + b, 0),
+        200,
+      );
+      assert.equal(results.accuracyBySteps.length, 20);
+      assert.equal(results.spikingAccuracy.toFixed(3), (acc / 100).toFixed(3));
+      assert.ok(results.examples.length > 0);
+      assert.ok(
+        results.examples.some((e) => e.spikes.some((s) => s.length > 0)),
+        "the rasters hold spikes",
+      );
+      const html = readFileSync(join(dir, "report.html"), "utf8");
+      assert.match(html, /^<!DOCTYPE html>/);
+      assert.ok(html.includes(`${acc.toFixed(1)}%`));
+      // No temp files left behind by the atomic writes.
+      assert.ok(!existsSync(join(dir, ".transfer")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test("nengo-ts demo rejects bad options with a clear message", async () => {
   await assert.rejects(run(process.execPath, [main, "demo", "--epochs", "0"]), (e: { stderr: string }) => {

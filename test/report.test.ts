@@ -28,14 +28,19 @@ function fakeResults(): DemoResults {
     });
     const prediction = i === 3 ? 5 : label;
     const spikes = Array.from({ length: 32 }, (_, n) =>
-      Array.from({ length: nSteps }, (_, k) => k).filter((k) => (k * (n % 7 + 1) + n) % 11 === 0),
+      Array.from({ length: nSteps }, (_, k) => k).filter((k) => (k * ((n % 7) + 1) + n) % 11 === 0),
     );
     const output = Array.from({ length: nSteps }, (_, k) =>
-      Array.from({ length: 10 }, (_, c) => (1 - Math.exp(-(k + 1) / 15)) * (c === prediction ? 8 : c === label ? 5 : (c % 3) - 1)),
+      Array.from(
+        { length: 10 },
+        (_, c) => (1 - Math.exp(-(k + 1) / 15)) * (c === prediction ? 8 : c === label ? 5 : (c % 3) - 1),
+      ),
     );
     return { index: 100 + i, label, prediction, image, spikes, output };
   });
-  const confusion = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 190 + i : (i + j) % 7 === 0 ? 2 : 0)));
+  const confusion = Array.from({ length: 10 }, (_, i) =>
+    Array.from({ length: 10 }, (_, j) => (i === j ? 190 + i : (i + j) % 7 === 0 ? 2 : 0)),
+  );
   return {
     title: "Spiking MNIST </script> & <b>test</b>",
     config: { "hidden layers": "256 LIF", epochs: 3, "learning rate": 0.001 },
@@ -84,6 +89,7 @@ test("report helpers", () => {
   assert.doesNotMatch(inlineJson({ s: "</script>" }), /</);
   assert.equal(formatSeconds(12.345), "12.3 s");
   assert.equal(formatSeconds(185), "3 min 05 s");
+  assert.equal(formatSeconds(179.6), "3 min 00 s");
   const r = fakeResults();
   r.spikingAccuracy = 1.5;
   assert.throws(() => validateResults(r), /spikingAccuracy/);

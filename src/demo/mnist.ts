@@ -96,7 +96,8 @@ export function trainTestSplit(s: DigitSet, opts: SplitOptions = {}): { train: D
   const n = setSize(s);
   const t = opts.test ?? 0.2;
   const frac = t >= 1 ? t / n : t;
-  if (!(frac > 0 && frac < 1)) throw new RangeError(`test must be a fraction in (0, 1) or a count below ${n}, got ${t}`);
+  if (!(frac > 0 && frac < 1))
+    throw new RangeError(`test must be a fraction in (0, 1) or a count below ${n}, got ${t}`);
   const rng = new RandomState(opts.seed ?? 0);
   const byClass: number[][] = Array.from({ length: N_CLASSES }, () => []);
   for (let i = 0; i < n; i++) byClass[s.labels[i]].push(i);

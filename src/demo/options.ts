@@ -10,7 +10,7 @@ export interface DemoOptions {
   epochs: number;
   /** Minibatch size in training. */
   minibatchSize: number;
-  /** Adam learning rate. */
+  /** Adam learning rate at the start; it decays along a cosine to 5% of this by the last update. */
   learningRate: number;
   /** Steps of the spiking evaluation (input held constant). */
   nSteps: number;
@@ -44,7 +44,7 @@ export const DEMO_DEFAULTS: Omit<DemoOptions, "log"> = {
   hidden: [256],
   epochs: 20,
   minibatchSize: 100,
-  learningRate: 1e-3,
+  learningRate: 2e-3,
   nSteps: 40,
   synapse: 0.1,
   maxRate: 100,
@@ -66,4 +66,3 @@ export const FULL_OPTIONS: Partial<DemoOptions> = {
 export function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
-

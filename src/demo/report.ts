@@ -119,8 +119,8 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 /** Seconds as "42.0 s" or "3 min 05 s". */
 export function formatSeconds(s: number): string {
   if (s < 90) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, "0")} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
 }
 
 /** Round numbers for compact inline data. */

@@ -4,14 +4,23 @@
  * test digit held at the input, classify by the last step of the filtered output, and write TensorBoard logs,
  * the trained parameters and a self-contained `report.html` into the output folder.
  */
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import * as dl from "../dl/index.js";
 import { LIFRate } from "../neurons/index.js";
 import { RandomState } from "../rng/randomstate.js";
 import { writeFileAtomic } from "../utils/atomic.js";
-import { IMAGE_SIZE, N_CLASSES, loadMnist, oneHot, randomShift, subset, trainTestSplit, type DigitSet } from "./mnist.js";
+import {
+  IMAGE_SIZE,
+  N_CLASSES,
+  loadMnist,
+  oneHot,
+  randomShift,
+  subset,
+  trainTestSplit,
+  type DigitSet,
+} from "./mnist.js";
 import { buildMnistNetwork, type MnistNetwork } from "./network.js";
 import { DEMO_DEFAULTS, pct, type DemoOptions } from "./options.js";
 import { loadChartJs, renderReport, type DemoResults, type EpochRecord, type ExampleRecord } from "./report.js";
@@ -25,8 +34,8 @@ export interface DemoSummary {
   results: DemoResults;
   reportPath: string;
   resultsPath: string;
-  /** Folder of the saved parameters, or null when the simulator cannot save them. */
-  paramsPath: string | null;
+  /** Folder of the saved parameters (`sim.saveParams`). */
+  paramsPath: string;
   /** TensorBoard log folder, or null when no event files were written. */
   tensorboardPath: string | null;
 }
@@ -37,12 +46,6 @@ export class TrainingUnavailableError extends Error {
     super(`training not available yet: nengo-ts/dl has no ${what}`);
     this.name = "TrainingUnavailableError";
   }
-}
-
-/** The parts of the simulator the demo needs beyond `train`/`runSteps`, present in newer nengo-ts/dl builds. */
-interface ParamIO {
-  saveParams?: (path: string) => Promise<void>;
-  loadParams?: (path: string) => Promise<void>;
 }
 
 /** Softmax cross-entropy on the output logits (one-hot targets): the demo's training objective. */
@@ -79,24 +82,10 @@ function heldInput(s: DigitSet, steps: number, nPad: number): { shape: [number, 
   return { shape: [nPad, steps, IMAGE_SIZE], data };
 }
 
-/**
- * Copies the trained parameters of `from` into `to` (a simulator of a network with the same structure): with
- * `saveParams`/`loadParams` through `file` when the simulator has them, else variable by variable.
- */
-async function copyParams(from: dl.Simulator, to: dl.Simulator, file: string): Promise<void> {
-  const a = from as unknown as ParamIO;
-  const b = to as unknown as ParamIO;
-  if (typeof a.saveParams === "function" && typeof b.loadParams === "function") {
-    await a.saveParams.call(from, file);
-    await b.loadParams.call(to, file);
-    return;
-  }
-  const src = from.trainableVariables;
-  const dst = to.trainableVariables;
-  if (src.length !== dst.length || src.some((v, i) => v.shape.join() !== dst[i].shape.join())) {
-    throw new Error("cannot copy parameters: the two networks' trainable variables differ");
-  }
-  dst.forEach((v, i) => v.assign(src[i]));
+/** Copy the trained parameters of `from` into `to` (same network structure) through `saveParams`/`loadParams`. */
+async function copyParams(from: dl.Simulator, to: dl.Simulator, dir: string): Promise<void> {
+  await from.saveParams(dir);
+  await to.loadParams(dir);
 }
 
 /** Rate-mode logits of a set (1 step per digit, chunked by the simulator's minibatch size). */
@@ -122,7 +111,8 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
   const t0 = performance.now();
   const secs = (since: number): number => (performance.now() - since) / 1000;
   const out = resolve(o.out);
-  if (!(o.nExamples >= 0) || !(o.epochs >= 1) || !(o.nSteps >= 1)) throw new RangeError("epochs and nSteps must be >= 1");
+  if (!(o.nExamples >= 0) || !(o.epochs >= 1) || !(o.nSteps >= 1))
+    throw new RangeError("epochs and nSteps must be >= 1");
   await mkdir(out, { recursive: true });
 
   // Data.
@@ -147,18 +137,15 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
 
   const tbDir = join(out, "tensorboard");
   const paramsPath = join(out, "params");
-  const simOpts = {
+  const sim = await dl.Simulator.create(m.net, {
     minibatchSize: o.minibatchSize,
     seed: o.seed,
     progressBar: o.progressBar,
     tensorboard: tbDir,
     ...(o.backend ? { backend: o.backend } : {}),
-  } as dl.DLSimulatorOptions;
-  const sim = await dl.Simulator.create(m.net, simOpts);
-  const evalMb = Math.min(500, nTest);
+  });
+  const evalMb = Math.min(1000, nTest);
   const rateSim = await dl.Simulator.create(rateNet.net, { minibatchSize: evalMb, seed: o.seed, progressBar: false });
-  const canSave = typeof (sim as unknown as ParamIO).saveParams === "function";
-  const transferFile = canSave ? paramsPath : join(out, ".transfer");
   const epochs: EpochRecord[] = [];
   let trainSeconds = 0;
   let rateAccuracy = 0;
@@ -166,7 +153,12 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
   try {
     const rng = new RandomState(o.seed + 1);
     const optimizer = tf.train.adam(o.learningRate);
-    const trainEval = subset(train, Array.from({ length: Math.min(nTest, nTrain) }, (_, i) => i));
+    // Training digits whose rate-mode loss is plotted per epoch.
+    const trainEval = subset(
+      train,
+      Array.from({ length: Math.min(1000, nTrain) }, (_, i) => i),
+    );
+    const totalSteps = o.epochs * (nTrainUsed / o.minibatchSize);
     for (let e = 1; e <= o.epochs; e++) {
       const t = o.shift > 0 ? randomShift(train, o.shift, rng) : train;
       const data: dl.DataMap = new Map<Parameters<dl.DataMap["set"]>[0], unknown>([
@@ -179,11 +171,13 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
         optimizer,
         nEpochs: 1,
         objective: new Map([[m.outP, crossEntropy]]),
-        ...{ summaries: ["loss"] }, // TensorBoard loss curve, where the simulator supports summaries
-      } as dl.TrainOptions);
+        summaries: ["loss"], // the loss of every update, in TensorBoard
+        learningRateSchedule: (step) =>
+          o.learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps))),
+      });
       trainSeconds += secs(tTrain);
       // Rate-mode evaluation after each epoch (not counted as training time).
-      await copyParams(sim, rateSim, transferFile);
+      await copyParams(sim, rateSim, paramsPath);
       const testLogits = await rateLogits(rateSim, rateNet, test);
       const trainLogits = await rateLogits(rateSim, rateNet, trainEval);
       rateAccuracy = testLogits.filter((l, i) => argmax(l) === test.labels[i]).length / nTest;
@@ -201,13 +195,11 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
       );
     }
     log(`spiking evaluation: ${nTest} test digits, ${o.nSteps} steps each, synapse ${o.synapse} s on the output`);
-    spiking = await evaluateSpiking(o, sim, m, test, transferFile);
-    if (canSave) await (sim as unknown as Required<ParamIO>).saveParams(paramsPath);
+    spiking = await evaluateSpiking(o, m, test, paramsPath);
   } finally {
-    sim.close();
-    rateSim.close();
+    await sim.close();
+    await rateSim.close();
   }
-  await rm(join(out, ".transfer"), { recursive: true, force: true }).catch(() => undefined);
 
   const results: DemoResults = {
     config: {
@@ -217,7 +209,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
       "test digits": nTest,
       epochs: o.epochs,
       "minibatch size": o.minibatchSize,
-      optimizer: `Adam, learning rate ${o.learningRate}`,
+      optimizer: `Adam, learning rate ${o.learningRate} with cosine decay`,
       objective: "softmax cross-entropy on the output node",
       "lifSmoothing (training)": o.lifSmoothing,
       augmentation: o.shift > 0 ? `random shifts up to ${o.shift} px, redrawn every epoch` : "none",
@@ -252,7 +244,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
   results.totalSeconds = secs(t0);
   await writeFileAtomic(resultsPath, JSON.stringify(results, null, 1) + "\n");
   await writeFileAtomic(reportPath, renderReport(results, await loadChartJs()));
-  return { results, reportPath, resultsPath, paramsPath: canSave ? paramsPath : null, tensorboardPath };
+  return { results, reportPath, resultsPath, paramsPath, tensorboardPath };
 }
 
 /** Whether `dir` exists and holds at least one file (at any depth). */
@@ -281,10 +273,9 @@ interface SpikingEval {
  */
 async function evaluateSpiking(
   o: DemoOptions,
-  trained: dl.Simulator,
   m: MnistNetwork,
   test: DigitSet,
-  transferFile: string,
+  paramsDir: string,
 ): Promise<SpikingEval> {
   const t0 = performance.now();
   const n = test.labels.length;
@@ -299,8 +290,8 @@ async function evaluateSpiking(
   const wanted = new Map<number, ExampleRecord>();
   try {
     for (let a = 0; a < n; a += mb) {
-      sim.reset(); // fresh neuron and synapse state (this also reverts parameters, so copy them in again)
-      await copyParams(trained, sim, transferFile);
+      sim.reset(); // fresh neuron and synapse state (this also reverts parameters, so load them again)
+      await sim.loadParams(paramsDir);
       const count = Math.min(mb, n - a);
       const idx = Array.from({ length: count }, (_, i) => a + i);
       await sim.runSteps(steps, { data: new Map([[m.inp, heldInput(subset(test, idx), steps, mb)]]) });
@@ -341,14 +332,16 @@ async function evaluateSpiking(
       sim.clearProbes();
     }
   } finally {
-    sim.close();
+    await sim.close();
   }
-  const examples = [...wanted.values()].slice(0, o.nExamples);
+  const right = [...wanted.values()].filter((e) => e.label === e.prediction);
+  const wrong = [...wanted.values()].filter((e) => e.label !== e.prediction);
+  const examples = [...right, ...wrong].slice(0, o.nExamples); // mistakes last
   return {
     accuracy: correctAt[steps - 1] / n,
     accuracyBySteps: Array.from(correctAt, (c) => c / n),
     confusion,
-    meanRate: probed > 0 ? spikeCount / (n * probed * steps * trained.dt) : 0,
+    meanRate: probed > 0 ? spikeCount / (n * probed * steps * sim.dt) : 0,
     examples,
     seconds: (performance.now() - t0) / 1000,
   };

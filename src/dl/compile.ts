@@ -13,7 +13,7 @@ import { Node } from "../model/node.js";
 import { classifyStep, type StepKind } from "../synapses/index.js";
 import { tf } from "./backend.js";
 import { type TfNeuron, tfNeuron } from "./neurons.js";
-import { placeCols, takeCols } from "./tensorops.js";
+import { customGrad1, placeCols, takeCols } from "./tensorops.js";
 import type { Profiler } from "../utils/trace.js";
 
 type Term =
@@ -814,8 +814,8 @@ function groupForward(g: StageGroup, x: tf.Tensor2D, A: tf.Tensor[], mb: number)
   }
 }
 
-/** The stage vector `[mb, size]`: the summed group outputs placed at their columns, plus the constant part. */
-function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
+/** The stage vector `[mb, size]` from its inputs (no gradient bookkeeping: see {@link stageForward}). */
+function stageValue(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
   const outs: tf.Tensor2D[] = [];
   let gi = 0;
   for (const n of st.clusters) {
@@ -831,6 +831,123 @@ function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.
   if (outs.length > 0) v = placeCols(outs.length === 1 ? outs[0] : tf.concat(outs, 1), st.dstAll, st.size);
   if (st.cIndex >= 0) return v ? (tf.add(v, A[st.cIndex]) as tf.Tensor2D) : bcast(A[st.cIndex], mb);
   return v ?? tf.zeros([mb, st.size]);
+}
+
+/** Vector-Jacobian product of one group: `[d xs, d W]` from `dy` (the group's output gradient). */
+function groupBackward(g: StageGroup, xs: tf.Tensor2D, W: tf.Tensor | null, dy: tf.Tensor2D, mb: number): [tf.Tensor2D, tf.Tensor | null] {
+  if (g.kind === "diag") {
+    if (W === null) return [dy, null];
+    return [tf.mul(dy, W) as tf.Tensor2D, tf.sum(tf.mul(dy, xs), 0, true)];
+  }
+  const Wt = W as tf.Tensor;
+  const { G, r, c } = g;
+  switch (g.kind) {
+    case "outer": {
+      const d3 = tf.reshape(dy, [mb, G, r]);
+      return [tf.sum(tf.mul(d3, Wt), 2) as tf.Tensor2D, tf.sum(tf.mul(d3, tf.reshape(xs, [mb, G, 1])), 0, true)];
+    }
+    case "inner": {
+      const d3 = tf.reshape(dy, [mb, G, 1]);
+      return [
+        tf.reshape(tf.mul(d3, Wt), [mb, G * c]) as tf.Tensor2D,
+        tf.sum(tf.mul(d3, tf.reshape(xs, [mb, G, c])), 0, true),
+      ];
+    }
+    case "small": {
+      const d4 = tf.reshape(dy, [mb, G, r, 1]);
+      return [
+        tf.reshape(tf.sum(tf.mul(d4, Wt), 2), [mb, G * c]) as tf.Tensor2D,
+        tf.sum(tf.mul(d4, tf.reshape(xs, [mb, G, 1, c])), 0, true),
+      ];
+    }
+    case "matmul":
+      return [tf.matMul(dy, Wt as tf.Tensor2D), tf.matMul(dy, xs, true, false)];
+    case "bmm": {
+      const db = tf.transpose(tf.reshape(dy, [mb, G, r]), [1, 0, 2]) as tf.Tensor3D; // [G, mb, r]
+      const xb = tf.transpose(tf.reshape(xs, [mb, G, c]), [1, 0, 2]) as tf.Tensor3D; // [G, mb, c]
+      const dx = tf.matMul(db, Wt as tf.Tensor3D); // [G, mb, c]
+      return [tf.reshape(tf.transpose(dx, [1, 0, 2]), [mb, G * c]) as tf.Tensor2D, tf.matMul(db, xb, true, false)];
+    }
+  }
+}
+
+/**
+ * The stage vector `[mb, size]`: the summed group outputs placed at their columns, plus the constant part.
+ * One `tf.customGrad` node with a hand-written adjoint, so a gradient tape keeps only the stage's inputs
+ * (source vectors and weights), not the neuron-sized intermediates of every group.
+ */
+function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
+  // plain copies (passthrough nodes) are slices or no-ops: their own gradients are already cheap
+  if (st.cIndex < 0 && st.groups.every((g) => g.wIndex < 0)) return stageValue(st, vals, A, mb);
+  const srcs = [...new Set(st.groups.map((g) => g.src))];
+  const wIdx = st.groups.filter((g) => g.wIndex >= 0).map((g) => g.wIndex);
+  const cIdx = st.cIndex >= 0 ? [st.cIndex] : [];
+  const inputs: tf.Tensor[] = [...srcs.map((v) => vals[v] as tf.Tensor2D), ...wIdx.map((i) => A[i]), ...cIdx.map((i) => A[i])];
+  const nS = srcs.length;
+  const nW = wIdx.length;
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xs = args.slice(0, -1) as tf.Tensor[];
+    const v2: (tf.Tensor2D | undefined)[] = vals.slice();
+    srcs.forEach((v, i) => (v2[v] = xs[i] as tf.Tensor2D));
+    const A2 = A.slice();
+    wIdx.forEach((wi, i) => (A2[wi] = xs[nS + i]));
+    if (st.cIndex >= 0) A2[st.cIndex] = xs[nS + nW];
+    let value = stageValue(st, v2, A2, mb);
+    // the node's output must be a new tensor (an input returned as is would receive its own gradient twice)
+    if (xs.includes(value)) value = tf.clone(value);
+    save(xs.slice(0, nS + nW));
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const d = dy as tf.Tensor2D;
+        const dSrc: (tf.Tensor2D | null)[] = srcs.map(() => null);
+        const dW: tf.Tensor[] = [];
+        const dyAll = takeCols(d, st.dstAll);
+        let col = 0;
+        let gi = 0;
+        let wi = 0;
+        for (const n of st.clusters) {
+          const w = st.groups[gi].kind === "diag" ? st.groups[gi].dstIdx.length : st.groups[gi].G * st.groups[gi].r;
+          const dyc = st.clusters.length === 1 ? dyAll : (tf.slice(dyAll, [0, col], [-1, w]) as tf.Tensor2D);
+          col += w;
+          for (let k = 0; k < n; k++, gi++) {
+            const g = st.groups[gi];
+            const si = srcs.indexOf(g.src);
+            const x = saved[si] as tf.Tensor2D;
+            const W = g.wIndex >= 0 ? saved[nS + wi] : null;
+            const [dxs, dw] = groupBackward(g, takeCols(x, g.srcIdx), W, dyc, mb);
+            if (dw !== null) {
+              dW.push(tf.reshape(dw, (W as tf.Tensor).shape));
+              wi++;
+            }
+            const dx = placeCols(dxs, g.srcIdx, x.shape[1]);
+            dSrc[si] = dSrc[si] ? (tf.add(dSrc[si] as tf.Tensor2D, dx) as tf.Tensor2D) : dx;
+          }
+        }
+        const out: tf.Tensor[] = srcs.map((v, i) => dSrc[i] ?? tf.zerosLike(saved[i]));
+        out.push(...dW);
+        if (st.cIndex >= 0) out.push(tf.sum(d, 0, true));
+        return out;
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as unknown as (...t: tf.Tensor[]) => tf.Tensor)(...inputs) as tf.Tensor2D;
+}
+
+/** Columns `[off, off + size)` of `x`; its gradient is a pad that keeps nothing on the tape. */
+function sliceCols(x: tf.Tensor2D, off: number, size: number): tf.Tensor2D {
+  const n = x.shape[1];
+  if (off === 0 && size === n) return x;
+  const f = customGrad1((xx: tf.Tensor) => ({
+    value: tf.slice(xx as tf.Tensor2D, [0, off], [-1, size]),
+    gradFunc: (dy: tf.Tensor) =>
+      tf.pad(dy as tf.Tensor2D, [
+        [0, 0],
+        [off, n - off - size],
+      ]),
+  }));
+  return f(x) as tf.Tensor2D;
 }
 
 /** Assemble the per-run tensors (stage matrices, constants, static values) from the parameters. */
@@ -978,7 +1095,7 @@ function stepBody(
       prof?.begin(`neurons ${g.ops[0].neuronType.constructor.name}`, "op", { level: L, size: g.size });
       const J =
         g.jVec >= 0
-          ? (tf.slice(vals[g.jVec] as tf.Tensor2D, [0, g.jOff], [-1, g.size]) as tf.Tensor2D)
+          ? sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size)
           : bcast(A[g.jStaticIndex], mb);
       const states: Record<string, tf.Tensor2D> = {};
       g.stateKeys.forEach((k, i) => (states[k] = state[g.stateIndex + i]));

@@ -174,6 +174,8 @@ function setLearningRate(opt: tf.Optimizer, lr: number): void {
 
 /** Wasm heap limit (bytes) used to reject runs that cannot fit. */
 const WASM_LIMIT = 3.5 * 2 ** 30;
+/** Bytes of kept tape per recomputation segment (longer segments: fewer, larger recomputations). */
+const TAPE_BUDGET = 192 * 2 ** 20;
 
 /** The differentiable simulator. Create with `await Simulator.create(net, opts)`. */
 export class Simulator {
@@ -810,14 +812,19 @@ export class Simulator {
     return { c, entries, steps: c.steps, batch: c.batch };
   }
 
-  /** Choose the recomputation segment length and reject runs that cannot fit in memory. */
+  /**
+   * Choose the recomputation segment length and reject runs that cannot fit in memory. Calibrated on the
+   * integrator benchmark (D=128, N=32, minibatch 64, wasm, tf.memory().numBytes peaks): the tape keeps about
+   * 2.5 x 4 bytes per vector entry and step (3 is used), the window's probe outputs, targets, objective and
+   * its gradient about 16 probe-sized [mb, steps, P] tensors. The segment uses {@link TAPE_BUDGET}.
+   */
   private planMemory(steps: number): number {
     const mb = this.minibatchSize;
-    const stepBytes = mb * this.cm.totalVecSize * 4 * 8;
-    let seg = this.segmentLength ?? Math.max(1, Math.min(steps, Math.floor(2 ** 28 / Math.max(1, stepBytes))));
+    const stepBytes = mb * this.cm.totalVecSize * 4 * 3;
+    let seg = this.segmentLength ?? Math.max(1, Math.floor(TAPE_BUDGET / Math.max(1, stepBytes)));
     seg = Math.max(1, Math.min(seg, steps));
     const stateBytes = this.cm.stateInit.reduce((a, v) => a + v.length, 0) * mb * 4;
-    const total = seg * stepBytes + Math.ceil(steps / seg) * stateBytes + 4 * mb * steps * this.cm.probePlan.size * 4;
+    const total = seg * stepBytes + Math.ceil(steps / seg) * stateBytes + 16 * mb * steps * this.cm.probePlan.size * 4;
     const limit = this.backend === "wasm" ? WASM_LIMIT : totalmem() * 0.7;
     if (total > limit) {
       throw new ValidationError(

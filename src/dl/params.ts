@@ -300,7 +300,6 @@ export interface FreezeChange {
   apply: () => void;
 }
 
-
 /**
  * NengoDL's get_nengo_params for an ensemble: `encoders = scaled * radius / builtGain`,
  * `normalizeEncoders = false`, `gain = builtGain`, `bias = liveBias`.

@@ -7,6 +7,7 @@ import * as freeze from "../examples/freeze.js";
 import * as integrator from "../examples/integrator.js";
 import * as nonlinear from "../examples/nonlinear-function.js";
 import * as objectives from "../examples/objectives.js";
+import * as quickstart from "../examples/readme-quickstart.js";
 import * as saveLoad from "../examples/save-load.js";
 import * as summaries from "../examples/summaries.js";
 import * as truncation from "../examples/truncation.js";
@@ -14,6 +15,11 @@ import * as truncation from "../examples/truncation.js";
 // Each example runs with small sizes; the checks are what the example claims to show.
 const quiet = (): void => undefined;
 const tmp = (): string => mkdtempSync(join(tmpdir(), "nengo-ts-example-"));
+
+test("examples/readme-quickstart: the README example learns x^2", { timeout: 120_000 }, async () => {
+  const r = await quickstart.main({ nEpochs: 20 });
+  assert.ok(r.after < r.before / 20, `${r.before} -> ${r.after}`);
+});
 
 test("examples/nonlinear-function: training learns sin(pi x)", { timeout: 120_000 }, async () => {
   const r = await nonlinear.main({ nNeurons: 50, nTrain: 256, nEpochs: 10, log: quiet });

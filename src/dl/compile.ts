@@ -834,7 +834,13 @@ function stageValue(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Te
 }
 
 /** Vector-Jacobian product of one group: `[d xs, d W]` from `dy` (the group's output gradient). */
-function groupBackward(g: StageGroup, xs: tf.Tensor2D, W: tf.Tensor | null, dy: tf.Tensor2D, mb: number): [tf.Tensor2D, tf.Tensor | null] {
+function groupBackward(
+  g: StageGroup,
+  xs: tf.Tensor2D,
+  W: tf.Tensor | null,
+  dy: tf.Tensor2D,
+  mb: number,
+): [tf.Tensor2D, tf.Tensor | null] {
   if (g.kind === "diag") {
     if (W === null) return [dy, null];
     return [tf.mul(dy, W) as tf.Tensor2D, tf.sum(tf.mul(dy, xs), 0, true)];
@@ -882,7 +888,11 @@ function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.
   const srcs = [...new Set(st.groups.map((g) => g.src))];
   const wIdx = st.groups.filter((g) => g.wIndex >= 0).map((g) => g.wIndex);
   const cIdx = st.cIndex >= 0 ? [st.cIndex] : [];
-  const inputs: tf.Tensor[] = [...srcs.map((v) => vals[v] as tf.Tensor2D), ...wIdx.map((i) => A[i]), ...cIdx.map((i) => A[i])];
+  const inputs: tf.Tensor[] = [
+    ...srcs.map((v) => vals[v] as tf.Tensor2D),
+    ...wIdx.map((i) => A[i]),
+    ...cIdx.map((i) => A[i]),
+  ];
   const nS = srcs.length;
   const nW = wIdx.length;
   const f = tf.customGrad(((...args: unknown[]) => {
@@ -1093,10 +1103,7 @@ function stepBody(
     for (const g of cm.neuronGroups) {
       if (g.level !== L) continue;
       prof?.begin(`neurons ${g.ops[0].neuronType.constructor.name}`, "op", { level: L, size: g.size });
-      const J =
-        g.jVec >= 0
-          ? sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size)
-          : bcast(A[g.jStaticIndex], mb);
+      const J = g.jVec >= 0 ? sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size) : bcast(A[g.jStaticIndex], mb);
       const states: Record<string, tf.Tensor2D> = {};
       g.stateKeys.forEach((k, i) => (states[k] = state[g.stateIndex + i]));
       const r = g.impl.step(J, states, ctx.dt, ctx.training);

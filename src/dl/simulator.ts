@@ -1045,6 +1045,11 @@ export class Simulator {
         }
       } else if (opts.summaries.length > 0) summaries = parsed;
     }
+    if (steps === 1)
+      warnOneStepWithSynapses(
+        this.network,
+        entries.flatMap((e) => e.probes),
+      );
     const seg = this.planMemory(Math.min(truncation, steps));
     const mb = this.minibatchSize;
     if (batch % mb !== 0) {
@@ -1165,5 +1170,19 @@ export class Simulator {
     let total = 0;
     for (const s of sums) total += s / nBatches;
     return total;
+  }
+}
+
+/**
+ * NengoDL's warning when training on one time step while synapses would delay the signal by a step
+ * (connections with a synapse, or target probes with a synapse): their effect is then invisible to training.
+ */
+function warnOneStepWithSynapses(net: Network, targets: readonly Probe[]): void {
+  const filtered = net.allConnections.some((c) => c.synapse !== null) || targets.some((p) => p.synapse !== null);
+  if (filtered) {
+    process.emitWarning(
+      "Training for one timestep, but the network contains synaptic filters (which will introduce at least a " +
+        "one-timestep delay); did you mean to set synapse=null on all connections and probes?",
+    );
   }
 }

@@ -160,3 +160,35 @@ test("network config defaults apply to objects created in it and its subnetworks
   assert.equal(sub.ensemble({ nNeurons: 5, dimensions: 1 }).radius, 3);
   assert.equal(net.ensemble({ nNeurons: 5, dimensions: 1, radius: 4 }).radius, 4);
 });
+
+test("constant paths (computed once after each reset) keep their values across steps and resets", () => {
+  const net = new nengo.Network({ seed: 2 });
+  const c = net.node({ output: [0.5, -1] });
+  const mid = net.node({ sizeIn: 2 });
+  net.connect(c, mid, {
+    transform: [
+      [2, 0],
+      [1, 1],
+    ],
+    synapse: null,
+  });
+  const ens = net.ensemble({ nNeurons: 30, dimensions: 2, neuronType: new nengo.LIFRate() });
+  net.connect(mid, ens, { synapse: null });
+  const pm = net.probe(mid);
+  const pe = net.probe(ens.neurons);
+  const sim = new nengo.Simulator(net);
+  sim.runSteps(3);
+  const first = sim.data.get(pm);
+  assert.deepEqual(first, [
+    [1, -0.5],
+    [1, -0.5],
+    [1, -0.5],
+  ]);
+  const rates = sim.data.get(pe);
+  assert.deepEqual(rates[2], rates[0]);
+  assert.ok(rates[0].some((r) => r > 0));
+  sim.reset();
+  sim.runSteps(3);
+  assert.deepEqual(sim.data.get(pm), first);
+  assert.deepEqual(sim.data.get(pe), rates);
+});

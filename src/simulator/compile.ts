@@ -57,7 +57,13 @@ function refKey(op: Op): string | null {
 }
 
 /** Compile the model's operators into step functions (one per merged group). */
-export function compileModel(model: Model, store: SignalStore, clock: Clock): (() => void)[] {
+/** Compiled steps: all of them run on the first step after a reset, only `everyStep` afterwards. */
+export interface CompiledSteps {
+  all: (() => void)[];
+  everyStep: (() => void)[];
+}
+
+export function compileModel(model: Model, store: SignalStore, clock: Clock): CompiledSteps {
   const groups = planOps(model.ops, refKey);
   // contiguous storage for merged neuron groups first
   for (const g of groups) {
@@ -72,11 +78,56 @@ export function compileModel(model: Model, store: SignalStore, clock: Clock): ((
   // outputs of spiking neurons are mostly zero: dot products over them skip zeros
   const sparseInputs = new Set<Signal>();
   for (const op of model.ops) if (op.type === "neurons" && op.neuronType.spiking) sparseInputs.add(op.output);
-  return groups.map((g) =>
-    g.length === 1
-      ? compileOp(model, g[0], store, clock, sparseInputs, pesFactors)
-      : compileNeuronGroup(model, g, store),
-  );
+  const constant = constantOps(model.ops);
+  const all: (() => void)[] = [];
+  const everyStep: (() => void)[] = [];
+  for (const g of groups) {
+    const f =
+      g.length === 1
+        ? compileOp(model, g[0], store, clock, sparseInputs, pesFactors)
+        : compileNeuronGroup(model, g, store);
+    all.push(f);
+    if (!(g.length === 1 && constant.has(g[0]))) everyStep.push(f);
+  }
+  return { all, everyStep };
+}
+
+/**
+ * Operators whose results never change between steps: resets, copies and products that write signals
+ * computed only from constants (constant node outputs, fixed weights, biases) and read nothing else —
+ * e.g. the transforms of constant inputs. Their signals keep their values, so after the first step
+ * following a reset these operators can be skipped (NengoDL simplifies such constant paths too).
+ */
+function constantOps(ops: readonly Op[]): Set<Op> {
+  const writers = new Map<Signal, Op[]>();
+  const updated = new Set<Signal>();
+  for (const op of ops) {
+    const r = opSignals(op);
+    for (const s of [...r.sets, ...r.incs]) writers.set(s, [...(writers.get(s) ?? []), op]);
+    for (const s of r.updates) updated.add(s);
+  }
+  const pure = (op: Op): boolean =>
+    op.type === "reset" || op.type === "copy" || op.type === "elementwiseInc" || op.type === "dotInc";
+  const constSig = new Set<Signal>();
+  // a signal nothing writes keeps its initial value
+  const isConst = (s: Signal): boolean => constSig.has(s) || (!writers.has(s) && !updated.has(s));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [s, ws] of writers) {
+      if (constSig.has(s) || updated.has(s)) continue;
+      if (ws.every((w) => pure(w) && opSignals(w).reads.every(isConst))) {
+        constSig.add(s);
+        changed = true;
+      }
+    }
+  }
+  const out = new Set<Op>();
+  for (const op of ops) {
+    const r = opSignals(op);
+    const writes = [...r.sets, ...r.incs];
+    if (pure(op) && writes.length > 0 && writes.every((s) => constSig.has(s))) out.add(op);
+  }
+  return out;
 }
 
 function compileNeuronGroup(model: Model, g: Op[], store: SignalStore): () => void {

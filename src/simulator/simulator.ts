@@ -8,7 +8,7 @@ import { Ensemble } from "../model/ensemble.js";
 import type { Network } from "../model/network.js";
 import { Probe } from "../model/probe.js";
 import { createProgress } from "../utils/progress.js";
-import { type Clock, SignalStore, compileModel } from "./compile.js";
+import { type Clock, type CompiledSteps, SignalStore, compileModel } from "./compile.js";
 import { ConnectionData, EnsembleData, matRows } from "./data.js";
 import { ProbeBuffer } from "./probes.js";
 
@@ -60,7 +60,9 @@ export class Simulator {
   readonly dt: number;
   private readonly store = new SignalStore();
   private readonly clock: Clock = { t: 0 };
-  private readonly steps: (() => void)[];
+  private readonly steps: CompiledSteps;
+  /** True until the first step after construction or reset (constant operators run then). */
+  private fresh = true;
   private readonly probeBuffers = new Map<Probe, ProbeBuffer>();
   private readonly probeArrays = new Map<Probe, Float64Array>();
   private closed = false;
@@ -102,7 +104,8 @@ export class Simulator {
   private stepInner(): void {
     this.nSteps++;
     this.clock.t = this.nSteps * this.dt;
-    const steps = this.steps;
+    const steps = this.fresh ? this.steps.all : this.steps.everyStep;
+    this.fresh = false;
     for (let i = 0; i < steps.length; i++) steps[i]();
     for (const [probe, buf] of this.probeBuffers) {
       const period = (this.model.probes.get(probe) as { period: number }).period;
@@ -151,6 +154,7 @@ export class Simulator {
   reset(): void {
     this.checkOpen();
     this.store.reset();
+    this.fresh = true;
     this.nSteps = 0;
     this.clock.t = 0;
     for (const b of this.probeBuffers.values()) b.clear();

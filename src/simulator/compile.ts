@@ -188,13 +188,17 @@ function compileOp(
       const si = op.srcIdx;
       const di = op.dstIdx;
       const n = si ? si.length : src.length;
+      // index arrays resolved at compile time (identity where absent), one loop shape per case
+      const sIdx = si ?? Int32Array.from({ length: n }, (_, i) => i);
+      const dIdx = di ?? Int32Array.from({ length: n }, (_, i) => i);
       if (op.inc) {
-        if (!si && !di)
+        if (!si && !di) {
           return () => {
             for (let i = 0; i < n; i++) dst[i] += src[i];
           };
+        }
         return () => {
-          for (let i = 0; i < n; i++) dst[di ? di[i] : i] += src[si ? si[i] : i];
+          for (let i = 0; i < n; i++) dst[dIdx[i]] += src[sIdx[i]];
         };
       }
       if (!si && !di) {
@@ -203,7 +207,7 @@ function compileOp(
         };
       }
       return () => {
-        for (let i = 0; i < n; i++) dst[di ? di[i] : i] = src[si ? si[i] : i];
+        for (let i = 0; i < n; i++) dst[dIdx[i]] = src[sIdx[i]];
       };
     }
     case "elementwiseInc": {
@@ -230,6 +234,14 @@ function compileOp(
         return () => {
           const x = X[0];
           if (x !== 0) for (let i = 0; i < rows; i++) Y[i] += A[i] * x;
+        };
+      }
+      if (cols === 2 && !sparseInputs.has(op.X)) {
+        // 2-D ensembles (e.g. the products of CircularConvolution) are common: unrolled
+        return () => {
+          const x0 = X[0];
+          const x1 = X[1];
+          for (let i = 0, k = 0; i < rows; i++, k += 2) Y[i] += A[k] * x0 + A[k + 1] * x1;
         };
       }
       if (sparseInputs.has(op.X)) {

@@ -65,6 +65,8 @@ export class Simulator {
   private fresh = true;
   private readonly probeBuffers = new Map<Probe, ProbeBuffer>();
   private readonly probeArrays = new Map<Probe, Float64Array>();
+  /** Per-step probe recording without map lookups. */
+  private readonly probeRecords: { buffer: ProbeBuffer; values: Float64Array; period: number }[] = [];
   private closed = false;
   private readonly progressBar?: boolean;
   /** Steps simulated since the last reset. */
@@ -83,6 +85,11 @@ export class Simulator {
       const p = probe as Probe;
       this.probeBuffers.set(p, new ProbeBuffer(bp.signal.size));
       this.probeArrays.set(p, this.store.get(bp.signal));
+      this.probeRecords.push({
+        buffer: this.probeBuffers.get(p) as ProbeBuffer,
+        values: this.store.get(bp.signal),
+        period: bp.period,
+      });
     }
   }
 
@@ -107,9 +114,10 @@ export class Simulator {
     const steps = this.fresh ? this.steps.all : this.steps.everyStep;
     this.fresh = false;
     for (let i = 0; i < steps.length; i++) steps[i]();
-    for (const [probe, buf] of this.probeBuffers) {
-      const period = (this.model.probes.get(probe) as { period: number }).period;
-      if (period === 1 || this.nSteps % period < 1) buf.push(this.probeArrays.get(probe) as Float64Array);
+    const recs = this.probeRecords;
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i];
+      if (r.period === 1 || this.nSteps % r.period < 1) r.buffer.push(r.values);
     }
   }
 

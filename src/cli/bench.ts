@@ -6,7 +6,8 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { nonNegativeInt, positiveInt } from "./args.js";
 import type { Network } from "../model/network.js";
 import { Simulator } from "../simulator/simulator.js";
 import { BENCHMARKS, NEURON_TYPES, countNeurons, makeBenchmark, type BenchmarkNetwork } from "./benchmarks.js";
@@ -418,24 +419,6 @@ export function formatTable(results: readonly BenchResult[]): string {
 export function appendResults(file: string, results: readonly BenchResult[]): void {
   mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, results.map((r) => JSON.stringify(r) + "\n").join(""));
-}
-
-function positiveInt(name: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}".`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}".`);
-    return n;
-  };
 }
 
 /** Options as commander parses them. */

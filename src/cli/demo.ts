@@ -3,34 +3,9 @@
  * (see ../demo/run.ts). Loaded by ./main.ts through {@link registerDemo}.
  */
 import { Command, InvalidArgumentError } from "commander";
+import { nonNegativeInt, positiveInt, positiveNumber } from "./args.js";
 import { DEMO_DEFAULTS, FULL_OPTIONS, pct, type DemoOptions } from "../demo/options.js";
 import { formatSeconds } from "../demo/report.js";
-
-function positiveInt(name: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}".`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}".`);
-    return n;
-  };
-}
-
-function positiveNumber(name: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${v}".`);
-    return n;
-  };
-}
 
 function layerSizes(v: string): number[] {
   const sizes = v.split(",").map((s) => Number(s.trim()));

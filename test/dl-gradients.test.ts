@@ -11,21 +11,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as nengo from "../src/index.js";
 import * as nengoDL from "../src/dl/index.js";
+import { gradientRecorder } from "./helpers/dl.js";
 
 const { tf } = nengoDL;
 const BACKENDS = ["wasm", "cpu"] as const;
 type Targets = Map<nengo.Probe, number[][][]>;
-
-/** An optimizer stand-in that records the gradients `train` hands to it and changes nothing. */
-function gradientRecorder(): { opt: nengoDL.tf.Optimizer; grads: Map<string, Float64Array> } {
-  const grads = new Map<string, Float64Array>();
-  const opt = {
-    applyGradients(named: Record<string, nengoDL.tf.Tensor>): void {
-      for (const [k, g] of Object.entries(named)) grads.set(k, Float64Array.from(g.dataSync()));
-    },
-  } as unknown as nengoDL.tf.Optimizer;
-  return { opt, grads };
-}
 
 /** d(sum of mse over the probes in `targets`)/d(every trainable variable), in training mode (one update, mb 1). */
 async function dlGradients(sim: nengoDL.Simulator, targets: Targets): Promise<Map<nengoDL.tf.Variable, Float64Array>> {

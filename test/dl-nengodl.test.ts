@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as nengo from "../src/index.js";
 import * as nengoDL from "../src/dl/index.js";
+import { gradientRecorder } from "./helpers/dl.js";
 import { softLifRate } from "../src/dl/neurons.js";
 import { Glorot } from "../src/dists/dl.js";
 import { loadGolden } from "./helpers/golden.js";
@@ -17,17 +18,6 @@ type DataMap = Map<nengo.Node | nengo.Probe, unknown>;
 
 const varValues = (sim: nengoDL.Simulator): number[][] =>
   sim.trainableVariables.map((v) => Array.from(v.dataSync() as Float32Array));
-
-/** An optimizer stand-in that records the gradients `train` hands to it and changes nothing. */
-function gradientRecorder(): { opt: nengoDL.tf.Optimizer; grads: Map<string, Float64Array> } {
-  const grads = new Map<string, Float64Array>();
-  const opt = {
-    applyGradients(named: Record<string, nengoDL.tf.Tensor>): void {
-      for (const [k, g] of Object.entries(named)) grads.set(k, Float64Array.from(g.dataSync()));
-    },
-  } as unknown as nengoDL.tf.Optimizer;
-  return { opt, grads };
-}
 
 /** A rank-3 array [batch][steps][size] from f(batch, step, k). */
 const arr3 = (b: number, t: number, d: number, f: (i: number, j: number, k: number) => number): number[][][] =>

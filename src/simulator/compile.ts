@@ -176,10 +176,18 @@ function compileOp(
         const nErr = fe.length;
         const nPre = fp.length;
         return () => {
+          const n4 = nPre - (nPre % 4);
           for (let i = 0, off = 0; i < nErr; i++, off += nPre) {
             const e = fe[i];
             if (e === 0) continue;
-            for (let j = 0; j < nPre; j++) W[off + j] += e * fp[j];
+            let j = 0;
+            for (; j < n4; j += 4) {
+              W[off + j] += e * fp[j];
+              W[off + j + 1] += e * fp[j + 1];
+              W[off + j + 2] += e * fp[j + 2];
+              W[off + j + 3] += e * fp[j + 3];
+            }
+            for (; j < nPre; j++) W[off + j] += e * fp[j];
           }
         };
       }
@@ -267,16 +275,21 @@ function compileOp(
         };
       }
       return () => {
+        const c4 = cols - (cols % 4);
         for (let i = 0, off = 0; i < rows; i++, off += cols) {
           let s0 = 0;
           let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
           let j = 0;
-          for (; j + 1 < cols; j += 2) {
+          for (; j < c4; j += 4) {
             s0 += A[off + j] * X[j];
             s1 += A[off + j + 1] * X[j + 1];
+            s2 += A[off + j + 2] * X[j + 2];
+            s3 += A[off + j + 3] * X[j + 3];
           }
-          if (j < cols) s0 += A[off + j] * X[j];
-          Y[i] += s0 + s1;
+          for (; j < cols; j++) s0 += A[off + j] * X[j];
+          Y[i] += s0 + s1 + (s2 + s3);
         }
       };
     }

@@ -12,7 +12,7 @@ import type { Signal } from "../builder/signal.js";
 import { Node } from "../model/node.js";
 import { classifyStep, type StepKind } from "../synapses/index.js";
 import { tf } from "./backend.js";
-import { type TfNeuron, tfNeuron } from "./neurons.js";
+import { hasJsKernels, runJsKernel, type TfNeuron, tfNeuron } from "./neurons.js";
 import { customGrad1, placeCols, takeCols } from "./tensorops.js";
 import type { Profiler } from "../utils/trace.js";
 
@@ -74,6 +74,30 @@ interface LinearStage {
   /** Static terms added to c: signal offset + term (evaluated per run). */
   staticTerms: { off: number; size: number; term: Term }[];
   cIndex: number;
+  /** How the stage runs as one JS kernel (wasm, cpu); made on first use. */
+  kplan?: KernelPlan;
+  /** Whether the tf-op version needs gathers (see {@link needsGather}); set on first use. */
+  gathers?: boolean;
+}
+
+/** One group's product accumulated by the stage kernel: `out[dst] += W (x) x[src]` over G blocks of [r, c]. */
+interface KernelItem {
+  /** Input slots of the source and of the weights (-1: unit weights). */
+  x: number;
+  w: number;
+  G: number;
+  r: number;
+  c: number;
+  src: Int32Array;
+  dst: Int32Array;
+}
+
+/** Inputs of a stage kernel: source vectors, weights, products of big blocks (tf matMuls), the constant row. */
+interface KernelPlan {
+  srcs: number[];
+  wIdx: number[];
+  tfGroups: StageGroup[];
+  items: KernelItem[];
 }
 
 interface NeuronGroup {
@@ -259,6 +283,29 @@ export function compileModel(model: Model, opts: CompileOptions): CompiledModel 
       );
     }
   }
+  // dead signals: linear results that no neuron, synapse, function or probe reads (e.g. an EnsembleArray's
+  // default output when only another output is used) are not computed
+  const live = new Set<Signal>();
+  const pending: Signal[] = [];
+  const need = (s: Signal): void => {
+    if (live.has(s)) return;
+    live.add(s);
+    pending.push(s);
+  };
+  for (const op of ops) {
+    if (op.type === "neurons") need(op.J);
+    else if (op.type === "synapse") need(op.input);
+    else if (op.type === "func" && op.x) need(op.x);
+  }
+  for (const p of model.probes.values()) need(p.signal);
+  while (pending.length > 0) {
+    const s = pending.pop() as Signal;
+    for (const t of cm.terms.get(s) ?? []) {
+      if (t.type === "copy") need(t.src);
+      else if (t.type !== "const") need(t.X);
+    }
+  }
+  for (const s of [...cm.terms.keys()]) if (!live.has(s)) cm.terms.delete(s);
   const isPureStatic = (s: Signal): boolean => !written.has(s) && !updated.has(s) && !inputSignals.has(s);
 
   // ---- levels
@@ -628,6 +675,7 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
     return p;
   };
   const isStatic = (s: Signal): boolean => !cm.loc.has(s);
+  let bigBlocks = 0;
   for (const s of sigs) {
     const o = (cm.loc.get(s) as Loc).off;
     for (const t of cm.terms.get(s) ?? []) {
@@ -679,7 +727,10 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
         const rowsA = A.shape[0];
         const colsA = A.shape.length > 1 ? A.shape[1] : A.size / rowsA;
         const cols = Array.from({ length: colsA }, (_, j) => xl.off + j);
-        const a = acc(`b${xl.vec}:${rowsA}x${colsA}#${pass(xl.vec, cols)}`, false, xl.vec, rowsA, colsA);
+        // a few big blocks get a group each: one 2-D matMul per block is far faster than a batched matMul on
+        // wasm (beyond MAX_OWN_GROUPS per stage, the op count would grow with the model: batch them)
+        const own = rowsA * colsA >= OWN_GROUP_BLOCK && bigBlocks < MAX_OWN_GROUPS ? `@${bigBlocks++}` : "";
+        const a = acc(`b${xl.vec}:${rowsA}x${colsA}#${pass(xl.vec, cols)}${own}`, false, xl.vec, rowsA, colsA);
         for (let j = 0; j < colsA; j++) a.srcIdx.push(xl.off + j);
         for (let i = 0; i < rowsA; i++) a.dstIdx.push(o + i);
         a.G++;
@@ -730,6 +781,11 @@ function buildStage(cm: CompiledModel, st: LinearStage, sigs: Signal[]): void {
   for (const l of byDst.values()) for (let i = 0; i < l[0].dstIdx.length; i++) dst.push(l[0].dstIdx[i]);
   st.dstAll = Int32Array.from(dst);
 }
+
+/** Dense blocks at least this big (r * c) form a group of their own (a "matmul"), not a batched one... */
+const OWN_GROUP_BLOCK = 1024;
+/** ...up to this many per stage. */
+const MAX_OWN_GROUPS = 8;
 
 /** Parameter values: trainable variables and constants, by signal. */
 export class ParamStore {
@@ -785,7 +841,7 @@ function weightShape(g: StageGroup): number[] {
     case "small":
       return [1, g.G, g.r, g.c];
     case "matmul":
-      return [g.r, g.c];
+      return [g.c, g.r]; // transposed: matMul(x, W) without transposeB (XNNPACK's fast path on wasm)
     case "bmm":
       return [g.G, g.r, g.c];
   }
@@ -799,13 +855,14 @@ function groupForward(g: StageGroup, x: tf.Tensor2D, A: tf.Tensor[], mb: number)
   const { G, r, c } = g;
   switch (g.kind) {
     case "outer":
-      return tf.reshape(tf.mul(tf.reshape(xs, [mb, G, 1]), W), [mb, G * r]);
+      // W first: tfjs-wasm's broadcasting multiply is faster that way round for short blocks (r < G)
+      return tf.reshape(tf.mul(W, tf.reshape(xs, [mb, G, 1])), [mb, G * r]);
     case "inner":
       return tf.sum(tf.mul(tf.reshape(xs, [mb, G, c]), W), 2) as tf.Tensor2D;
     case "small":
       return tf.reshape(tf.sum(tf.mul(tf.reshape(xs, [mb, G, 1, c]), W), 3), [mb, G * r]);
     case "matmul":
-      return tf.matMul(xs, W as tf.Tensor2D, false, true);
+      return tf.matMul(xs, W as tf.Tensor2D);
     case "bmm": {
       const xb = tf.transpose(tf.reshape(xs, [mb, G, c]), [1, 0, 2]) as tf.Tensor3D;
       const y = tf.matMul(xb, W as tf.Tensor3D, false, true); // [G, mb, r]
@@ -831,6 +888,140 @@ function stageValue(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Te
   if (outs.length > 0) v = placeCols(outs.length === 1 ? outs[0] : tf.concat(outs, 1), st.dstAll, st.size);
   if (st.cIndex >= 0) return v ? (tf.add(v, A[st.cIndex]) as tf.Tensor2D) : bcast(A[st.cIndex], mb);
   return v ?? tf.zeros([mb, st.size]);
+}
+
+/** Batched blocks at least this big (r * c) use tf's matMul; the stage kernel does the smaller ones. */
+const TF_BLOCK = 1024;
+
+/**
+ * True when the tf-op version of the stage needs a gather (a source or destination that is not a column
+ * range): there the stage kernel is faster (wasm's GatherV2 costs ~50 ns per element, a JS loop a few);
+ * elsewhere tf's (SIMD) broadcast products and reductions are.
+ */
+function needsGather(st: LinearStage): boolean {
+  if (st.gathers === undefined) {
+    st.gathers = !isRange(st.dstAll) || st.groups.some((g) => !isRange(g.srcIdx));
+  }
+  return st.gathers;
+}
+
+/** True when idx is empty or a contiguous increasing range. */
+function isRange(idx: Int32Array): boolean {
+  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
+  return true;
+}
+
+/** The stage's kernel plan (made once). */
+function kernelPlan(st: LinearStage): KernelPlan {
+  if (st.kplan) return st.kplan;
+  // matmul weights are stored transposed (see weightShape): always tf's matMul
+  const viaTf = (g: StageGroup): boolean => g.kind === "matmul" || (g.kind === "bmm" && g.r * g.c >= TF_BLOCK);
+  const own = st.groups.filter((g) => !viaTf(g));
+  const tfGroups = st.groups.filter(viaTf);
+  const srcs = [...new Set(own.map((g) => g.src))];
+  const wIdx: number[] = [];
+  const items: KernelItem[] = [];
+  for (const g of own) {
+    let w = -1;
+    if (g.wIndex >= 0) {
+      w = srcs.length + wIdx.length;
+      wIdx.push(g.wIndex);
+    }
+    const diag = g.kind === "diag";
+    items.push({
+      x: srcs.indexOf(g.src),
+      w,
+      G: g.G,
+      r: diag ? 1 : g.r,
+      c: diag ? 1 : g.c,
+      src: g.srcIdx,
+      dst: g.dstIdx,
+    });
+  }
+  tfGroups.forEach((g, i) => {
+    const n = g.G * g.r;
+    const src = Int32Array.from({ length: n }, (_, k) => k);
+    items.push({ x: srcs.length + wIdx.length + i, w: -1, G: n, r: 1, c: 1, src, dst: g.dstIdx });
+  });
+  st.kplan = { srcs, wIdx, tfGroups, items };
+  return st.kplan;
+}
+
+/**
+ * The stage vector computed by one JS kernel (wasm, cpu): the constant row, then every group's product
+ * accumulated in place at its columns (float64 sums per block row). Big matMul blocks are tf products
+ * placed by the kernel. No gradient of its own (see {@link stageForward}).
+ */
+function stageKernelValue(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
+  const kp = kernelPlan(st);
+  const inputs: tf.Tensor[] = [];
+  for (const v of kp.srcs) inputs.push(vals[v] as tf.Tensor2D);
+  for (const i of kp.wIdx) inputs.push(A[i]);
+  for (const g of kp.tfGroups) inputs.push(groupForward(g, vals[g.src] as tf.Tensor2D, A, mb));
+  const hasC = st.cIndex >= 0;
+  if (hasC) inputs.push(A[st.cIndex]);
+  const S = st.size;
+  if (inputs.length === 0 || S === 0 || mb === 0) return tf.zeros([mb, S]);
+  return runJsKernel(inputs, [mb, S], (ins, out) => {
+    if (hasC) {
+      const c = ins[ins.length - 1];
+      for (let b = 0; b < mb; b++) out.set(c, b * S);
+    } else out.fill(0);
+    for (const it of kp.items) {
+      const x = ins[it.x];
+      const w = it.w >= 0 ? ins[it.w] : null;
+      if (it.r === 1 && it.c === 1) accDiag(it, x, w, out, S, mb);
+      else if (it.c === 1) accOuter(it, x, w as Float32Array, out, S, mb);
+      else accBlock(it, x, w as Float32Array, out, S, mb);
+    }
+  }) as tf.Tensor2D;
+}
+
+/** `out[b, dst[i]] += w[i] * x[b, src[i]]` (w null: unit weights). */
+function accDiag(
+  it: KernelItem,
+  x: Float32Array,
+  w: Float32Array | null,
+  out: Float32Array,
+  S: number,
+  mb: number,
+): void {
+  const { src, dst } = it;
+  const n = it.G;
+  const xw = x.length / mb;
+  for (let b = 0, xb = 0, ob = 0; b < mb; b++, xb += xw, ob += S) {
+    if (w === null) for (let i = 0; i < n; i++) out[ob + dst[i]] += x[xb + src[i]];
+    else for (let i = 0; i < n; i++) out[ob + dst[i]] += w[i] * x[xb + src[i]];
+  }
+}
+
+/** Blocks [r, 1]: `out[b, dst[g r + k]] += W[g, k] * x[b, src[g]]`. */
+function accOuter(it: KernelItem, x: Float32Array, w: Float32Array, out: Float32Array, S: number, mb: number): void {
+  const { src, dst, G, r } = it;
+  const xw = x.length / mb;
+  for (let b = 0, xb = 0, ob = 0; b < mb; b++, xb += xw, ob += S) {
+    for (let g = 0, o = 0; g < G; g++) {
+      const v = x[xb + src[g]];
+      for (let k = 0; k < r; k++, o++) out[ob + dst[o]] += w[o] * v;
+    }
+  }
+}
+
+/** Blocks [r, c]: `out[b, dst[g r + i]] += sum_k W[g, i, k] * x[b, src[g c + k]]`. */
+function accBlock(it: KernelItem, x: Float32Array, w: Float32Array, out: Float32Array, S: number, mb: number): void {
+  const { src, dst, G, r, c } = it;
+  const xw = x.length / mb;
+  for (let b = 0, xb = 0, ob = 0; b < mb; b++, xb += xw, ob += S) {
+    for (let g = 0, o = 0; g < G; g++) {
+      const sb = g * c;
+      for (let i = 0; i < r; i++, o++) {
+        let s = 0;
+        const wb = o * c;
+        for (let k = 0; k < c; k++) s += w[wb + k] * x[xb + src[sb + k]];
+        out[ob + dst[o]] += s;
+      }
+    }
+  }
 }
 
 /** Vector-Jacobian product of one group: `[d xs, d W]` from `dy` (the group's output gradient). */
@@ -866,8 +1057,8 @@ function groupBackward(
         tf.sum(tf.mul(d4, tf.reshape(xs, [mb, G, 1, c])), 0, true),
       ];
     }
-    case "matmul":
-      return [tf.matMul(dy, Wt as tf.Tensor2D), tf.matMul(dy, xs, true, false)];
+    case "matmul": // Wt is [c, r]
+      return [tf.matMul(dy, Wt as tf.Tensor2D, false, true), tf.matMul(xs, dy, true, false)];
     case "bmm": {
       const db = tf.transpose(tf.reshape(dy, [mb, G, r]), [1, 0, 2]) as tf.Tensor3D; // [G, mb, r]
       const xb = tf.transpose(tf.reshape(xs, [mb, G, c]), [1, 0, 2]) as tf.Tensor3D; // [G, mb, c]
@@ -882,9 +1073,17 @@ function groupBackward(
  * One `tf.customGrad` node with a hand-written adjoint, so a gradient tape keeps only the stage's inputs
  * (source vectors and weights), not the neuron-sized intermediates of every group.
  */
-function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
+function stageForward(
+  st: LinearStage,
+  vals: (tf.Tensor2D | undefined)[],
+  A: tf.Tensor[],
+  mb: number,
+  training: boolean,
+): tf.Tensor2D {
+  const kernel = hasJsKernels() && needsGather(st);
   // plain copies (passthrough nodes) are slices or no-ops: their own gradients are already cheap
-  if (st.cIndex < 0 && st.groups.every((g) => g.wIndex < 0)) return stageValue(st, vals, A, mb);
+  if (st.cIndex < 0 && st.groups.every((g) => g.wIndex < 0))
+    return kernel && !training ? stageKernelValue(st, vals, A, mb) : stageValue(st, vals, A, mb);
   const srcs = [...new Set(st.groups.map((g) => g.src))];
   const wIdx = st.groups.filter((g) => g.wIndex >= 0).map((g) => g.wIndex);
   const cIdx = st.cIndex >= 0 ? [st.cIndex] : [];
@@ -903,7 +1102,7 @@ function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.
     const A2 = A.slice();
     wIdx.forEach((wi, i) => (A2[wi] = xs[nS + i]));
     if (st.cIndex >= 0) A2[st.cIndex] = xs[nS + nW];
-    let value = stageValue(st, v2, A2, mb);
+    let value = kernel ? stageKernelValue(st, v2, A2, mb) : stageValue(st, v2, A2, mb);
     // the node's output must be a new tensor (an input returned as is would receive its own gradient twice)
     if (xs.includes(value)) value = tf.clone(value);
     save(xs.slice(0, nS + nW));
@@ -943,6 +1142,11 @@ function stageForward(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as unknown as (...t: tf.Tensor[]) => tf.Tensor)(...inputs) as tf.Tensor2D;
+}
+
+/** Columns `[off, off + size)` of `x` (no custom gradient: inference). */
+function plainSliceCols(x: tf.Tensor2D, off: number, size: number): tf.Tensor2D {
+  return off === 0 && size === x.shape[1] ? x : tf.slice(x, [0, off], [-1, size]);
 }
 
 /** Columns `[off, off + size)` of `x`; its gradient is a pad that keeps nothing on the tape. */
@@ -1008,7 +1212,7 @@ export function assemble(cm: CompiledModel, params: ParamStore): tf.Tensor[] {
         return flat.shape[0] === p.size ? flat : (tf.mul(tf.ones([p.size]), flat) as tf.Tensor1D);
       });
       const w = parts.length === 1 ? parts[0] : tf.concat(parts);
-      out[g.wIndex] = tf.reshape(w, weightShape(g));
+      out[g.wIndex] = g.kind === "matmul" ? tf.transpose(tf.reshape(w, [g.r, g.c])) : tf.reshape(w, weightShape(g));
     }
     if (st.cIndex < 0) continue;
     let c: tf.Tensor2D = tf.tensor2d(st.constC, [1, st.size]);
@@ -1096,14 +1300,19 @@ function stepBody(
     const st = stagesByLevel.get(L);
     if (st) {
       prof?.begin(`linear L${L}`, "op", { size: st.size });
-      const v = stageForward(st, vals, A, mb);
+      const v = stageForward(st, vals, A, mb, ctx.training);
       vals[st.vec] = v;
       prof?.end();
     }
     for (const g of cm.neuronGroups) {
       if (g.level !== L) continue;
       prof?.begin(`neurons ${g.ops[0].neuronType.constructor.name}`, "op", { level: L, size: g.size });
-      const J = g.jVec >= 0 ? sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size) : bcast(A[g.jStaticIndex], mb);
+      const J =
+        g.jVec < 0
+          ? bcast(A[g.jStaticIndex], mb)
+          : ctx.training
+            ? sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size)
+            : plainSliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size);
       const states: Record<string, tf.Tensor2D> = {};
       g.stateKeys.forEach((k, i) => (states[k] = state[g.stateIndex + i]));
       const r = g.impl.step(J, states, ctx.dt, ctx.training);

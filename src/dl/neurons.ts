@@ -69,18 +69,19 @@ function lifStepBody(ins: Float32Array[], outs: Float32Array[], a: Record<string
   const { dt, tauRc, tauRef, minVoltage, amplitude } = a;
   const spike = amplitude / dt;
   const fullFactor = Math.expm1(-dt / tauRc);
-  for (let i = 0; i < J.length; i++) {
+  const tSpike0 = tauRef + dt;
+  const n = J.length;
+  for (let i = 0; i < n; i++) {
     const rt = RT[i] - dt;
     const j = J[i];
     let v = V[i];
-    const de = dt - rt;
-    // still refractory (de <= 0): expm1(0) = 0, v is unchanged
-    if (de >= dt) v -= (j - v) * fullFactor;
-    else if (de > 0) v -= (j - v) * Math.expm1(-de / tauRc);
+    // delta_t = clip(dt - rt, 0, dt): rt <= 0 is a full step; rt >= dt still refractory (v unchanged)
+    if (rt <= 0) v -= (j - v) * fullFactor;
+    else if (rt < dt) v -= (j - v) * Math.expm1((rt - dt) / tauRc);
     if (v > 1) {
       O[i] = spike;
       V2[i] = 0;
-      RT2[i] = tauRef + dt + tauRc * Math.log1p(-(v - 1) / (j - 1));
+      RT2[i] = tSpike0 + tauRc * Math.log1p((1 - v) / (j - 1));
     } else {
       O[i] = 0;
       V2[i] = v < minVoltage ? minVoltage : v;
@@ -159,6 +160,75 @@ function registerFusedKernels(): void {
 function fused(): boolean {
   registerFusedKernels();
   return FUSED_BACKENDS.includes(tf.getBackend());
+}
+
+// ---- a variadic JS kernel: `body` reads the inputs (in order, as Float32Arrays) and writes the output.
+// Used by the compiler for whole linear stages (src/dl/compile.ts): one pass instead of a gather, a
+// broadcast product, a reduction and a placement per group.
+
+const JS_KERNEL = "NengoTsJsKernel";
+
+/** Body of {@link runJsKernel}: inputs in order, the output (uninitialised) to write. */
+export type JsKernelBody = (ins: Float32Array[], out: Float32Array) => void;
+
+interface JsKernelAttrs {
+  shape: number[];
+  nIn: number;
+  body: JsKernelBody;
+}
+
+function jsKernelFunc(backendName: string): (args: KernelArgs) => tf.TensorInfo {
+  if (backendName === "wasm") {
+    return ({ inputs, attrs, backend }) => {
+      const b = backend as HeapBackend;
+      const a = attrs as unknown as JsKernelAttrs;
+      const out = b.makeOutput(a.shape, "float32"); // first: allocating may grow the heap
+      const ins: Float32Array[] = [];
+      for (let i = 0; i < a.nIn; i++) ins.push(b.typedArrayFromHeap(inputs[i]));
+      a.body(ins, b.typedArrayFromHeap(out));
+      return out;
+    };
+  }
+  return ({ inputs, attrs, backend }) => {
+    const b = backend as CpuBackend;
+    const a = attrs as unknown as JsKernelAttrs;
+    const ins: Float32Array[] = [];
+    for (let i = 0; i < a.nIn; i++) ins.push(b.data.get(inputs[i].dataId).values as Float32Array);
+    const out = new Float32Array(a.shape.reduce((x, y) => x * y, 1));
+    a.body(ins, out);
+    return b.makeTensorInfo(a.shape, "float32", out);
+  };
+}
+
+let jsKernelRegistered = false;
+
+/** True when the active backend runs {@link runJsKernel} (wasm, cpu). */
+export function hasJsKernels(): boolean {
+  if (!jsKernelRegistered) {
+    jsKernelRegistered = true;
+    for (const backendName of FUSED_BACKENDS) {
+      if (tf.getKernel(JS_KERNEL, backendName) !== undefined) continue;
+      tf.registerKernel({
+        kernelName: JS_KERNEL,
+        backendName,
+        kernelFunc: jsKernelFunc(backendName) as unknown as tf.KernelFunc,
+      });
+    }
+  }
+  return FUSED_BACKENDS.includes(tf.getBackend());
+}
+
+/**
+ * A float32 tensor of `shape` written by `body` from `inputs` (float32, non-empty), in one kernel call on
+ * the backends of {@link hasJsKernels}. No gradient: use it for values (inference, or inside a
+ * `tf.customGrad` forward function).
+ */
+export function runJsKernel(inputs: tf.Tensor[], shape: number[], body: JsKernelBody): tf.Tensor {
+  const named: Record<string, tf.Tensor> = {};
+  inputs.forEach((t, i) => (named[i] = t.dtype === "float32" ? t : tf.cast(t, "float32")));
+  const attrs: JsKernelAttrs = { shape, nIn: inputs.length, body };
+  const r = tf.engine().runKernel(JS_KERNEL, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(r) ? r[0] : r;
 }
 
 function runFused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number>): tf.Tensor[] {

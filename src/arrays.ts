@@ -94,11 +94,6 @@ export function toNested(data: ArrayLike<number>, shape: readonly number[]): Nes
   return build(0, 0);
 }
 
-/** Rows of a row-major matrix as nested arrays. */
-export function toMatrixRows(data: ArrayLike<number>, rows: number, cols: number): number[][] {
-  return toNested(data, [rows, cols]) as number[][];
-}
-
 /** Short description of a value for error messages. */
 export function describeValue(x: unknown): string {
   if (x === null) return "null";

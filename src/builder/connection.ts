@@ -321,7 +321,6 @@ function buildLearningRule(model: Model, rule: LearningRule, weights: Signal): v
   );
   const toNeurons = conn.postObj instanceof Neurons || conn.solver.weights;
   let localError = error;
-  let encoders: Signal | null = null;
   if (toNeurons) {
     const post = conn.postObj instanceof Neurons ? conn.postObj.ensemble : (conn.postObj as Ensemble);
     const enc = (model.sig.get(post) as Record<string, Signal>).encoders;
@@ -329,19 +328,16 @@ function buildLearningRule(model: Model, rule: LearningRule, weights: Signal): v
     const idx = conn.postSlice;
     if (idx !== null)
       throw new BuildError(`PES on ${String(conn)}: slices on non-decoded connections are not supported`);
-    encoders = enc;
     localError = new Signal(`${String(rule)}.localError`, enc.shape[0]);
     model.addOp({ type: "reset", dst: localError, value: 0 });
     model.addOp({ type: "dotInc", A: enc, X: error, Y: localError });
   }
-  void encoders;
   model.addOp({
     type: "pes",
     preFiltered: acts,
     error: localError,
     delta,
     learningRate: rule.ruleType.learningRate,
-    encoders: null,
   });
   rsig.activities = acts;
 }

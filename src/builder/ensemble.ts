@@ -60,13 +60,12 @@ export function buildEnsemble(model: Model, ens: Ensemble): void {
     nsig.out = nsig.in;
     model.addOp({ type: "reset", dst: nsig.in, value: 0 });
   } else {
-    const { gain, bias } = gb as { gain: Float64Array; bias: Float64Array };
+    const { bias } = gb as { bias: Float64Array };
     nsig.in = new Signal(`${String(ens)}.neuron_in`, n);
     nsig.out = new Signal(`${String(ens)}.neuron_out`, n);
     nsig.bias = new Signal(`${String(ens)}.bias`, Float64Array.from(bias), { readonly: true });
     model.addOp({ type: "copy", src: nsig.bias, dst: nsig.in, srcIdx: null, dstIdx: null, inc: false });
     buildNeurons(model, ens, seed);
-    void gain;
   }
   const rows = direct ? d : n;
   const scaled = new Float64Array(rows * d);

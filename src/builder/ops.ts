@@ -76,15 +76,13 @@ export interface FuncOp {
   name: string;
 }
 
-/** PES: delta = -(learningRate*dt/nNeurons) * outer(error, preFiltered) [encoders @ error for neuron posts]. */
+/** PES: delta = -(learningRate*dt/nNeurons) * outer(error, preFiltered); for neuron posts the builder encodes the error first. */
 export interface PESOp {
   type: "pes";
   preFiltered: Signal;
   error: Signal;
   delta: Signal;
   learningRate: number;
-  /** Post encoders when the connection targets neurons (error is encoded first). */
-  encoders: Signal | null;
 }
 
 /** Marks a probed signal as read (so it is computed even if nothing else reads it). */
@@ -126,7 +124,7 @@ export function opSignals(op: Op): OpSignals {
       return {
         sets: [],
         incs: [],
-        reads: [op.preFiltered, op.error, ...(op.encoders ? [op.encoders] : [])],
+        reads: [op.preFiltered, op.error],
         updates: [op.delta],
       };
     case "probeRead":

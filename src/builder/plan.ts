@@ -49,8 +49,6 @@ export function planOps(ops: readonly Op[], keyOf: (op: Op) => string | null): O
       for (const b of stages[k].ops) for (const a of stages[k - 1].ops) if (a !== b) preds[b].push(a);
   }
   // ops are already topologically sorted: one forward pass gives longest-path levels
-  const index = new Map<Op, number>();
-  ops.forEach((op, i) => index.set(op, i));
   for (let i = 0; i < n; i++) for (const p of preds[i]) level[i] = Math.max(level[i], level[p] + 1);
   const maxLevel = n === 0 ? -1 : Math.max(...level);
   const groups: Op[][] = [];
@@ -72,6 +70,5 @@ export function planOps(ops: readonly Op[], keyOf: (op: Op) => string | null): O
       }
     }
   }
-  void index;
   return groups;
 }

@@ -39,8 +39,6 @@ export function buildProbe(model: Model, probe: Probe): void {
     model.addOp({ type: "reset", dst: input, value: 0 });
     buildConnection(model, conn, input);
     model.sigOf(probe).in = input;
-    model.sigOf(probe).connection = input;
-    probeConnectionOf.set(probe, conn);
     model.probes.set(probe, { signal: input, period, shape: [input.size] });
     return;
   }
@@ -52,18 +50,14 @@ export function buildProbe(model: Model, probe: Probe): void {
       `Attribute '${probe.attr}' is not probeable on ${String(obj)}, or ${String(obj)} is not in the model`,
     );
   if (probe.target instanceof ObjView) sig = sliceSignal(model, sig, probe.target.indices, String(probe));
-  let shape = [...sig.shape];
+  const shape = [...sig.shape];
   if (probe.synapse !== null) {
     const filtered = buildOrPassthrough(model, probe.synapse, sig, String(probe));
     const input = new Signal(`${String(probe)}.in`, sig.size);
     model.addOp({ type: "copy", src: filtered, dst: input, srcIdx: null, dstIdx: null, inc: false });
     sig = input;
-    shape = [...shape];
   }
   model.addOp({ type: "probeRead", signal: sig });
   model.sigOf(probe).in = sig;
   model.probes.set(probe, { signal: sig, period, shape });
 }
-
-/** The hidden connection built for an ensemble decoded-output probe. */
-export const probeConnectionOf = new WeakMap<Probe, Connection>();

@@ -1,5 +1,4 @@
 /** Connection, as nengo.Connection. */
-import { Distribution } from "../dists/base.js";
 import { ValidationError } from "../errors.js";
 import { Solver } from "../solvers/index.js";
 import { LinearFilter, Lowpass } from "../synapses/index.js";
@@ -132,14 +131,6 @@ export class Connection extends NengoObject {
     this.scaleEvalPoints = opts.scaleEvalPoints ?? true;
     this.transformInput = opts.transform ?? 1;
     this.transform = resolveTransform(this.transformInput, sizeMid, post.sizeIn, String(this));
-    if (opts.transform instanceof Distribution === false && opts.transform === undefined && sizeMid !== post.sizeIn) {
-      // Nengo's message for a missing transform between different sizes
-      throw new ValidationError(
-        `pre (size ${sizeMid}) and post (size ${post.sizeIn}) differ; give a transform of shape [${post.sizeIn}, ${sizeMid}]`,
-        "transform",
-        this,
-      );
-    }
     if (this.solver.weights && !(preBase instanceof Ensemble && postBase instanceof Ensemble)) {
       throw new ValidationError("a solver with weights=true needs an Ensemble pre and post", "solver", this);
     }
@@ -179,10 +170,5 @@ export class Connection extends NengoObject {
 
   get sizeOut(): number {
     return this.post.sizeIn;
-  }
-
-  /** True when the connection decodes from an ensemble (solves for decoders). */
-  get isDecoded(): boolean {
-    return this.preObj instanceof Ensemble && !this.preObj.neuronType.constructor.name.startsWith("Direct");
   }
 }

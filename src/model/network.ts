@@ -6,7 +6,7 @@ import { LstsqL2 } from "../solvers/index.js";
 import { Lowpass } from "../synapses/index.js";
 import { type BaseOptions, NengoObject } from "./base.js";
 import { Config, type ConfigurableClass } from "./config.js";
-import { Connection, type ConnectionOptions, type PostObject, type PreObject, baseObject } from "./connection.js";
+import { Connection, type ConnectionOptions, type PostObject, type PreObject } from "./connection.js";
 import { Ensemble, type EnsembleOptions, type EnsembleParams, Neurons } from "./ensemble.js";
 import { LearningRule } from "./learning.js";
 import { Node, type NodeOptions } from "./node.js";
@@ -192,10 +192,4 @@ export function ownerOf(o: unknown): Network | undefined {
   if (o instanceof LearningRule) return owners.get(o.connection);
   if (o instanceof Network) return o;
   return typeof o === "object" && o !== null ? owners.get(o) : undefined;
-}
-
-/** True when `obj` belongs to `net` (or one of its subnetworks). */
-export function inNetwork(obj: unknown, net: Network): boolean {
-  const o = ownerOf(baseObject(obj as PreObject));
-  return o !== undefined && o.root === net.root;
 }

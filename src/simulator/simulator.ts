@@ -64,7 +64,6 @@ export class Simulator {
   /** True until the first step after construction or reset (constant operators run then). */
   private fresh = true;
   private readonly probeBuffers = new Map<Probe, ProbeBuffer>();
-  private readonly probeArrays = new Map<Probe, Float64Array>();
   /** Per-step probe recording without map lookups. */
   private readonly probeRecords: { buffer: ProbeBuffer; values: Float64Array; period: number }[] = [];
   private closed = false;
@@ -84,7 +83,6 @@ export class Simulator {
     for (const [probe, bp] of this.model.probes) {
       const p = probe as Probe;
       this.probeBuffers.set(p, new ProbeBuffer(bp.signal.size));
-      this.probeArrays.set(p, this.store.get(bp.signal));
       this.probeRecords.push({
         buffer: this.probeBuffers.get(p) as ProbeBuffer,
         values: this.store.get(bp.signal),
@@ -189,10 +187,5 @@ export class Simulator {
         return connectionData(b as BuiltConnection);
       },
     } as SimData;
-  }
-
-  /** Current value of a signal (for tests and tools). */
-  signalValue(signal: import("../builder/signal.js").Signal): Float64Array {
-    return this.store.get(signal);
   }
 }

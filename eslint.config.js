@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "nengo-ts-demo/**"] },
+  { ignores: ["dist/**", "node_modules/**", "nengo-ts-demo/**", "src/kernels/wasm.generated.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

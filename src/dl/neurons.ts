@@ -7,6 +7,7 @@ import type { NeuronType } from "../neurons/base.js";
 import { LIF, LIFRate, RectifiedLinear, Sigmoid, SoftLIFRate, SpikingRectifiedLinear, Tanh } from "../neurons/index.js";
 import { log1p, tf } from "./backend.js";
 import { customGrad1, relu } from "./tensorops.js";
+import { wasmKernels, type WasmKernels } from "../kernels/index.js";
 
 // ---- fused kernels: one pass over [mb, n] instead of ~10-25 elementwise ops (each a full pass and a
 // dispatch). Registered for the backends whose data a JS kernel can read in place (wasm: the heap; cpu:
@@ -21,7 +22,22 @@ type KernelArgs = {
 interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  wasm?: { asm?: { memory?: WebAssembly.Memory } };
 }
+
+/** The SIMD kernels over the wasm backend's heap, or null. */
+function heapKernels(b: HeapBackend): WasmKernels | null {
+  const memory = b.wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? wasmKernels(memory) : null;
+}
+
+/** A fused kernel body: reads `ins`, writes `outs`; `simd` is set when the arrays live in its memory. */
+type FusedBody = (
+  ins: Float32Array[],
+  outs: Float32Array[],
+  attrs: Record<string, number>,
+  simd: WasmKernels | null,
+) => void;
 interface CpuBackend {
   data: { get(id: unknown): { values: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
@@ -32,7 +48,7 @@ function fusedKernelFunc(
   backendName: string,
   names: readonly string[],
   nOut: number,
-  body: (ins: Float32Array[], outs: Float32Array[], attrs: Record<string, number>) => void,
+  body: FusedBody,
 ): (args: KernelArgs) => tf.TensorInfo[] {
   if (backendName === "wasm") {
     return ({ inputs, attrs, backend }) => {
@@ -42,7 +58,7 @@ function fusedKernelFunc(
       const outInfos = Array.from({ length: nOut }, () => b.makeOutput(shape, "float32"));
       const ins = names.map((n) => b.typedArrayFromHeap(inputs[n]));
       const outs = outInfos.map((o) => b.typedArrayFromHeap(o));
-      body(ins, outs, (attrs ?? {}) as Record<string, number>);
+      body(ins, outs, (attrs ?? {}) as Record<string, number>, heapKernels(b));
       return outInfos;
     };
   }
@@ -52,7 +68,7 @@ function fusedKernelFunc(
     const ins = names.map((n) => b.data.get(inputs[n].dataId).values as Float32Array);
     const size = ins[0].length;
     const outs = Array.from({ length: nOut }, () => new Float32Array(size));
-    body(ins, outs, (attrs ?? {}) as Record<string, number>);
+    body(ins, outs, (attrs ?? {}) as Record<string, number>, null);
     return outs.map((o) => b.makeTensorInfo(shape, "float32", o));
   };
 }
@@ -63,7 +79,12 @@ const LIF_RATE = "NengoTsLIFRate";
 const SOFT_LIF_RATE = "NengoTsSoftLIFRate";
 
 /** Nengo's LIF step (in float64 per element): inputs J, voltage, refractoryTime; outputs out, voltage, refractoryTime. */
-function lifStepBody(ins: Float32Array[], outs: Float32Array[], a: Record<string, number>): void {
+function lifStepBody(
+  ins: Float32Array[],
+  outs: Float32Array[],
+  a: Record<string, number>,
+  simd: WasmKernels | null,
+): void {
   const [J, V, RT] = ins;
   const [O, V2, RT2] = outs;
   const { dt, tauRc, tauRef, minVoltage, amplitude } = a;
@@ -71,6 +92,12 @@ function lifStepBody(ins: Float32Array[], outs: Float32Array[], a: Record<string
   const fullFactor = Math.expm1(-dt / tauRc);
   const tSpike0 = tauRef + dt;
   const n = J.length;
+  if (simd) {
+    // the same arithmetic in f64x2 lanes (bit-identical), ~10x faster than this loop
+    const [pJ, pV, pRT, pO, pV2, pRT2] = [J, V, RT, O, V2, RT2].map((x) => x.byteOffset);
+    simd.lifStepF32(pJ, pV, pRT, pO, pV2, pRT2, n, dt, tauRc, fullFactor, minVoltage, spike, tSpike0);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const rt = RT[i] - dt;
     const j = J[i];
@@ -139,7 +166,7 @@ let kernelsRegistered = false;
 function registerFusedKernels(): void {
   if (kernelsRegistered) return;
   kernelsRegistered = true;
-  const defs: [string, readonly string[], number, typeof lifStepBody][] = [
+  const defs: [string, readonly string[], number, FusedBody][] = [
     [LIF_STEP, ["J", "voltage", "refractoryTime"], 3, lifStepBody],
     [LIF_RATE, ["J"], 2, lifRateBody],
     [SOFT_LIF_RATE, ["J"], 2, softLifRateBody],

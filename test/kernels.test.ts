@@ -1,0 +1,85 @@
+/**
+ * The WebAssembly SIMD LIF step (src/kernels) used by the dl simulator on the wasm backend: it must give
+ * exactly the values of the JS kernel (cpu backend), and Nengo's LIF step (the reference simulator's,
+ * float64) to float32 rounding, over every case of the step: full steps, partly and fully refractory
+ * neurons, spikes, clipping at minVoltage, and lengths that are not a multiple of the vector width.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as nengo from "../src/index.js";
+import { selectBackend, tf } from "../src/dl/backend.js";
+import { tfNeuron } from "../src/dl/neurons.js";
+import { RandomState } from "../src/rng/randomstate.js";
+import { wasmKernels } from "../src/kernels/index.js";
+
+const DT = 0.001;
+
+/** Random LIF inputs covering every branch of the step. */
+function lifCase(n: number, seed: number): { J: Float32Array; V: Float32Array; RT: Float32Array } {
+  const rng = new RandomState(seed);
+  const J = new Float32Array(n);
+  const V = new Float32Array(n);
+  const RT = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    J[i] = rng.uniform(-3, 40);
+    V[i] = rng.uniform(-0.2, 1);
+    const r = rng.randint(0, 4);
+    RT[i] = r === 0 ? rng.uniform(-0.05, 0) : r === 1 ? rng.uniform(0, DT) : r === 2 ? rng.uniform(DT, 3 * DT) : 0;
+  }
+  return { J, V, RT };
+}
+
+/** `steps` LIF steps on the active backend from `c`; returns every step's [out, voltage, refractoryTime]. */
+function runTf(nt: nengo.LIF, c: ReturnType<typeof lifCase>, steps: number): Float32Array[][] {
+  const n = c.J.length;
+  const neuron = tfNeuron(nt, null);
+  const J = tf.tensor2d(c.J, [1, n]);
+  let states: Record<string, tf.Tensor2D> = {
+    voltage: tf.tensor2d(c.V, [1, n]),
+    refractoryTime: tf.tensor2d(c.RT, [1, n]),
+  };
+  const out: Float32Array[][] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = neuron.step(J, states, DT, false);
+    states = r.states;
+    out.push([r.out, states.voltage, states.refractoryTime].map((t) => t.dataSync() as Float32Array));
+  }
+  return out;
+}
+
+test("the SIMD kernels load over a WebAssembly.Memory", () => {
+  assert.ok(wasmKernels(new WebAssembly.Memory({ initial: 1 })), "WebAssembly SIMD is available in Node 20");
+});
+
+for (const minVoltage of [0, -Infinity, -0.1]) {
+  test(`LIF step: wasm (SIMD) equals the JS kernel exactly and Nengo's step to float32 (minVoltage ${minVoltage})`, async () => {
+    const nt = new nengo.LIF({ minVoltage, amplitude: 0.7 });
+    for (const n of [1, 3, 4, 7, 1029]) {
+      const c = lifCase(n, n + 17);
+      await selectBackend("wasm");
+      const wasm = runTf(nt, c, 4);
+      await selectBackend("cpu");
+      const cpu = runTf(nt, c, 4);
+      assert.deepEqual(wasm, cpu, `n=${n}`);
+
+      // Nengo's step in float64, from the same float32 states each step
+      const J = Float64Array.from(c.J);
+      for (let s = 0; s < 4; s++) {
+        const prev = s === 0 ? [c.V, c.RT] : [cpu[s - 1][1], cpu[s - 1][2]];
+        const states = { voltage: Float64Array.from(prev[0]), refractoryTime: Float64Array.from(prev[1]) };
+        const out = new Float64Array(n);
+        nt.step(DT, J, out, states);
+        const expect = [out, states.voltage, states.refractoryTime];
+        for (let k = 0; k < 3; k++)
+          for (let i = 0; i < n; i++) {
+            const e = expect[k][i];
+            assert.ok(
+              Math.abs(cpu[s][k][i] - e) <= 1e-6 * Math.max(1, Math.abs(e)),
+              `n=${n} step ${s} var ${k} [${i}]`,
+            );
+          }
+      }
+    }
+    await selectBackend("wasm");
+  });
+}

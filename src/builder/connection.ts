@@ -318,6 +318,7 @@ function buildLearningRule(model: Model, rule: LearningRule, weights: Signal): v
     rule.ruleType.preSynapse,
     pre instanceof Neurons ? sliceSignal(model, preOut, conn.preSlice, String(rule)) : preOut,
     `${String(rule)}.pre`,
+    "set", // Nengo 4 builds learning-rule filters as Processes in "set" mode: no one-step delay
   );
   const toNeurons = conn.postObj instanceof Neurons || conn.solver.weights;
   let localError = error;

@@ -60,6 +60,8 @@ export interface SynapseOp {
   output: Signal;
   /** Filter state, [order, input.size]. */
   state: Signal;
+  /** "set": the output is set in the step (learning-rule filters); absent: updated at its end. */
+  mode?: "set";
 }
 
 /** A JavaScript function of time and/or input (Node outputs, connection functions on nodes). */
@@ -117,7 +119,9 @@ export function opSignals(op: Op): OpSignals {
     case "neurons":
       return { sets: [op.output, ...Object.values(op.states)], incs: [], reads: [op.J], updates: [] };
     case "synapse":
-      return { sets: [], incs: [], reads: [op.input], updates: [op.output, op.state] };
+      return op.mode === "set"
+        ? { sets: [op.output], incs: [], reads: [op.input], updates: [op.state] }
+        : { sets: [], incs: [], reads: [op.input], updates: [op.output, op.state] };
     case "func":
       return { sets: op.output ? [op.output] : [], incs: [], reads: op.x ? [op.x] : [], updates: [] };
     case "pes":

@@ -11,6 +11,7 @@ import { selectBackend, tf } from "../src/dl/backend.js";
 import { tfNeuron } from "../src/dl/neurons.js";
 import { RandomState } from "../src/rng/randomstate.js";
 import { wasmKernels } from "../src/kernels/index.js";
+import { matmul, matmulTN, transpose } from "../src/linalg/mat.js";
 
 const DT = 0.001;
 
@@ -83,3 +84,24 @@ for (const minVoltage of [0, -Infinity, -0.1]) {
     await selectBackend("wasm");
   });
 }
+
+test("matmul on the SIMD kernel equals the JS loop bit for bit (edges, sparse and dense operands)", () => {
+  const rng = new RandomState(3);
+  for (const [m, k, n] of [
+    [70, 65, 131],
+    [128, 33, 257],
+    [5, 400, 300],
+  ]) {
+    const a = { rows: m, cols: k, data: rng.uniform(-1, 1, m * k) };
+    const b = { rows: k, cols: n, data: rng.uniform(-1, 1, k * n) };
+    const want = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let p = 0; p < k; p++) {
+        const v = a.data[i * k + p];
+        for (let j = 0; j < n; j++) want[i * n + j] += v * b.data[p * n + j];
+      }
+    assert.deepEqual(matmul(a, b).data, want, `${m}x${k}x${n}`);
+    const tn = matmulTN({ rows: k, cols: m, data: transpose(a).data }, b);
+    assert.deepEqual(tn.data, want, `matmulTN ${m}x${k}x${n}`);
+  }
+});

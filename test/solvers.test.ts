@@ -187,3 +187,41 @@ test("NoSolver, weights flag, validation", () => {
   assert.ok(Math.abs(r.decoders.data[0] - 1) < 1e-12 && Math.abs(r.decoders.data[1] + 1) < 1e-12);
   assert.ok(r.info.rmses[0] < 1e-12);
 });
+
+test("LstsqL2 with silent neurons (zero activity columns) equals the full normal-equations solve", () => {
+  // 60 points x 25 neurons, every third neuron silent; reference: Gauss-Jordan on (AᵀA + m σ² I) x = AᵀY
+  const m = 60;
+  const n = 25;
+  const A = zeros(m, n);
+  const Y = zeros(m, 2);
+  let s = 7;
+  const rand = (): number => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  for (let r = 0; r < m; r++) {
+    for (let c = 0; c < n; c++) A.data[r * n + c] = c % 3 === 1 ? 0 : Math.max(0, 50 * rand());
+    Y.data[r * 2] = rand();
+    Y.data[r * 2 + 1] = rand();
+  }
+  const sigma = 0.1 * 50;
+  const X = choleskyL2(A, Y, sigma);
+  const M = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n + 2 }, (_, j) => {
+      let v = 0;
+      for (let r = 0; r < m; r++) v += A.data[r * n + i] * (j < n ? A.data[r * n + j] : Y.data[r * 2 + j - n]);
+      return v + (i === j ? m * sigma * sigma : 0);
+    }),
+  );
+  for (let p = 0; p < n; p++) {
+    for (let i = 0; i < n; i++) {
+      if (i === p) continue;
+      const f = M[i][p] / M[p][p];
+      for (let j = p; j < n + 2; j++) M[i][j] -= f * M[p][j];
+    }
+  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < 2; j++) {
+      const want = M[i][n + j] / M[i][i];
+      const got = X.data[i * 2 + j];
+      if (i % 3 === 1) assert.equal(got, 0, `silent neuron ${i}`);
+      else assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1e-3, Math.abs(want)), `x[${i},${j}] ${got} vs ${want}`);
+    }
+});

@@ -1,6 +1,6 @@
 /** Connection builder, as Nengo's build_connection (decoders, weights, synapse, learning rule). */
 import { BuildError } from "../errors.js";
-import { type Mat, matmul, transpose } from "../linalg/mat.js";
+import { type Mat, matmul, transpose, zeros } from "../linalg/mat.js";
 import { Connection } from "../model/connection.js";
 import { Ensemble, Neurons } from "../model/ensemble.js";
 import { LearningRule, PES } from "../model/learning.js";
@@ -261,7 +261,7 @@ function ensembleActivities(ens: Ensemble, built: BuiltEnsemble): Mat {
 
 const activityCache = new WeakMap<BuiltEnsemble, Mat>();
 
-/** Firing rates [points x neurons] for eval points `ep` (rows contiguous, one row of currents at a time). */
+/** Firing rates [points x neurons] for eval points `ep`, a block of points at a time. */
 function activities(ens: Ensemble, built: BuiltEnsemble, ep: Mat): Mat {
   const n = ens.nNeurons;
   const d = ens.dimensions;
@@ -270,17 +270,17 @@ function activities(ens: Ensemble, built: BuiltEnsemble, ep: Mat): Mat {
   const gain = built.gain as Float64Array;
   const bias = built.bias as Float64Array;
   const out = new Float64Array(m * n);
-  const J = new Float64Array(n);
-  for (let i = 0; i < m; i++) {
-    J.fill(0);
-    for (let j = 0; j < d; j++) {
-      const e = ep.data[i * d + j] / ens.radius;
-      if (e === 0) continue;
-      const off = j * n;
-      for (let k = 0; k < n; k++) J[k] += e * encT.data[off + k];
+  const block = Math.max(1, Math.min(m, Math.floor((1 << 20) / Math.max(n, 1)))); // ~8 MB of currents
+  for (let i0 = 0; i0 < m; i0 += block) {
+    const rows = Math.min(block, m - i0);
+    const x = zeros(rows, d);
+    for (let i = 0; i < rows * d; i++) x.data[i] = ep.data[i0 * d + i] / ens.radius;
+    const J = matmul(x, encT).data; // rows x n
+    for (let r = 0; r < rows; r++) {
+      const Jr = J.subarray(r * n, (r + 1) * n);
+      for (let k = 0; k < n; k++) Jr[k] = gain[k] * Jr[k] + bias[k];
+      out.set(ens.neuronType.ratesFromCurrent(Jr), (i0 + r) * n);
     }
-    for (let k = 0; k < n; k++) J[k] = gain[k] * J[k] + bias[k];
-    out.set(ens.neuronType.ratesFromCurrent(J), i * n);
   }
   return { rows: m, cols: n, data: out };
 }

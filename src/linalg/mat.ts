@@ -2,6 +2,8 @@
  * The one internal dense array type: a row-major matrix of float64.
  * Vectors are plain Float64Array.
  */
+import { gemmF64 } from "../kernels/gemm.js";
+
 export interface Mat {
   readonly rows: number;
   readonly cols: number;
@@ -48,10 +50,12 @@ export function transpose(a: Mat): Mat {
   return t;
 }
 
-/** Matrix product a @ b. */
+/** Matrix product a @ b (the WebAssembly SIMD kernel for large products; the same values either way). */
 export function matmul(a: Mat, b: Mat): Mat {
   if (a.cols !== b.rows) throw new RangeError(`matmul shapes (${a.rows},${a.cols}) @ (${b.rows},${b.cols})`);
   const out = zeros(a.rows, b.cols);
+  // the JS loop skips zeros of `a`: better for sparse `a` (e.g. activities, mostly silent neurons)
+  if (density(a.data) > 0.25 && gemmF64(a.data, b.data, out.data, a.rows, a.cols, b.cols)) return out;
   const n = b.cols;
   for (let i = 0; i < a.rows; i++) {
     const orow = i * n;
@@ -63,6 +67,30 @@ export function matmul(a: Mat, b: Mat): Mat {
     }
   }
   return out;
+}
+
+/** aᵀ·b without forming aᵀ (skipping zeros of a; same values as `matmul(transpose(a), b)`). */
+export function matmulTN(a: Mat, b: Mat): Mat {
+  if (a.rows !== b.rows) throw new RangeError(`matmulTN shapes (${a.rows},${a.cols})ᵀ @ (${b.rows},${b.cols})`);
+  const n = b.cols;
+  const out = zeros(a.cols, n);
+  const o = out.data;
+  for (let r = 0; r < a.rows; r++) {
+    const brow = r * n;
+    for (let i = 0, ar = r * a.cols; i < a.cols; i++) {
+      const v = a.data[ar + i];
+      if (v === 0) continue;
+      for (let j = 0, oi = i * n; j < n; j++) o[oi + j] += v * b.data[brow + j];
+    }
+  }
+  return out;
+}
+
+/** Fraction of nonzero entries. */
+function density(x: Float64Array): number {
+  let nz = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) nz++;
+  return x.length === 0 ? 0 : nz / x.length;
 }
 
 /** Copy of a matrix. */

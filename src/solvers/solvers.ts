@@ -1,6 +1,6 @@
 /** Decoder and weight solvers (Nengo 4's nengo/solvers.py): Lstsq, LstsqL2, LstsqL2nz, NoSolver. */
 import { ValidationError } from "../errors.js";
-import { type Mat, zeros, fromRows, matmul, transpose, clone, gram, gramT } from "../linalg/mat.js";
+import { type Mat, zeros, fromRows, matmul, matmulTN, clone, gram, gramT } from "../linalg/mat.js";
 import { cholesky, choSolve, lstsq } from "../linalg/decomp.js";
 
 /** Information returned with a solution: always `rmses` (one per target column), plus solver-specific keys. */
@@ -92,8 +92,7 @@ export function choleskyL2(A: Mat, Y: Mat, sigma: number | Float64Array, transpo
   const scalar = typeof sigma === "number";
   const tr = transposeForm ?? (m < n && scalar);
   if (tr && !scalar) throw new ValidationError("the transposed form needs a scalar sigma", "sigma");
-  const At = transpose(A);
-  const b = tr ? Y : matmul(At, Y);
+  const b = tr ? Y : matmulTN(A, Y);
   // the factor depends only on A and sigma: reuse it when the builder solves the same activities again
   const key = `${tr}:${scalar ? sigma : Array.from(sigma).join(",")}`;
   let cache = factorCache.get(A.data);
@@ -101,23 +100,55 @@ export function choleskyL2(A: Mat, Y: Mat, sigma: number | Float64Array, transpo
     cache = new Map();
     factorCache.set(A.data, cache);
   }
-  let L = cache.get(key);
-  if (!L) {
-    const G = tr ? gram(A) : gramT(A);
+  let f = cache.get(key);
+  if (!f) {
+    // Neurons silent on every evaluation point have zero columns in A: their rows and columns of A^T A are
+    // zero, so their unknowns decouple (solution exactly 0) and the factorisation runs on the active ones.
+    const active = tr ? null : activeColumns(A);
+    const Ar = active ? takeColumns(A, active) : A;
+    const G = tr ? gram(Ar) : gramT(Ar);
     const k = G.rows;
     for (let i = 0; i < k; i++) {
-      const s = scalar ? sigma : sigma[i];
+      const s = scalar ? sigma : sigma[active ? active[i] : i];
       G.data[i * k + i] += m * s * s;
     }
-    L = cholesky(G);
-    cache.set(key, L);
+    f = { L: cholesky(G), active };
+    cache.set(key, f);
   }
-  const X = choSolve(L, b);
-  return tr ? matmul(At, X) : X;
+  if (tr) return matmulTN(A, choSolve(f.L, b));
+  if (!f.active) return choSolve(f.L, b);
+  const act = f.active;
+  const Xr = choSolve(f.L, takeRows(b, act));
+  const X = zeros(n, b.cols);
+  act.forEach((r, i) => X.data.set(Xr.data.subarray(i * b.cols, (i + 1) * b.cols), r * b.cols));
+  return X;
 }
 
-/** Cholesky factors per activity matrix (weakly held: dropped with the matrix). */
-const factorCache = new WeakMap<Float64Array, Map<string, Mat>>();
+/** Indices of the columns of `a` with a nonzero entry, or null when every column has one. */
+function activeColumns(a: Mat): Int32Array | null {
+  const used = new Uint8Array(a.cols);
+  for (let r = 0; r < a.rows; r++)
+    for (let c = 0, off = r * a.cols; c < a.cols; c++) if (a.data[off + c] !== 0) used[c] = 1;
+  const idx: number[] = [];
+  used.forEach((u, c) => void (u && idx.push(c)));
+  return idx.length === a.cols ? null : Int32Array.from(idx);
+}
+
+function takeColumns(a: Mat, cols: Int32Array): Mat {
+  const out = zeros(a.rows, cols.length);
+  for (let r = 0; r < a.rows; r++)
+    for (let j = 0; j < cols.length; j++) out.data[r * cols.length + j] = a.data[r * a.cols + cols[j]];
+  return out;
+}
+
+function takeRows(a: Mat, rows: Int32Array): Mat {
+  const out = zeros(rows.length, a.cols);
+  rows.forEach((r, i) => out.data.set(a.data.subarray(r * a.cols, (r + 1) * a.cols), i * a.cols));
+  return out;
+}
+
+/** Cholesky factors per activity matrix (weakly held: dropped with the matrix), on its active columns. */
+const factorCache = new WeakMap<Float64Array, Map<string, { L: Mat; active: Int32Array | null }>>();
 
 /** Options of {@link Lstsq}. */
 export interface LstsqOptions {

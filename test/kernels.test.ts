@@ -105,3 +105,40 @@ test("matmul on the SIMD kernel equals the JS loop bit for bit (edges, sparse an
     assert.deepEqual(tn.data, want, `matmulTN ${m}x${k}x${n}`);
   }
 });
+
+test("LIF rate and its derivative: wasm (SIMD, vector log) equals the JS kernel to float32 rounding", async () => {
+  const rng = new RandomState(5);
+  for (const n of [1, 6, 4099]) {
+    const J = new Float32Array(n).map(() => {
+      const r = rng.randint(0, 4);
+      return r === 0
+        ? rng.uniform(-2, 1)
+        : r === 1
+          ? 1 + 10 ** rng.uniform(-7, 0)
+          : r === 2
+            ? rng.uniform(1, 5)
+            : 10 ** rng.uniform(0, 8);
+    });
+    const run = (): Float32Array[] => {
+      const rate = tfNeuron(new nengo.LIF({ tauRc: 0.03, amplitude: 0.5 }), null);
+      const Jt = tf.tensor2d(J, [1, n]);
+      const g = tf.grad((x: tf.Tensor) => tf.sum(rate.step(x as tf.Tensor2D, {}, DT, true).out))(Jt);
+      return [rate.step(Jt, {}, DT, true).out.dataSync() as Float32Array, g.dataSync() as Float32Array];
+    };
+    await selectBackend("wasm");
+    const wasm = run();
+    await selectBackend("cpu");
+    const cpu = run();
+    for (let k = 0; k < 2; k++)
+      for (let i = 0; i < n; i++) {
+        const a = wasm[k][i];
+        const b = cpu[k][i];
+        assert.ok(
+          Math.abs(a - b) <= 2 ** -22 * Math.abs(b),
+          `n=${n} ${k ? "gradient" : "rate"} [${i}] J=${J[i]}: ${a} vs ${b}`,
+        );
+        if (b === 0) assert.equal(a, 0);
+      }
+  }
+  await selectBackend("wasm");
+});

@@ -118,10 +118,20 @@ function lifStepBody(
 }
 
 /** LIF rate and its derivative dRate/dJ (0 below threshold). */
-function lifRateBody(ins: Float32Array[], outs: Float32Array[], a: Record<string, number>): void {
+function lifRateBody(
+  ins: Float32Array[],
+  outs: Float32Array[],
+  a: Record<string, number>,
+  simd: WasmKernels | null,
+): void {
   const [J] = ins;
   const [R, G] = outs;
   const { tauRc, tauRef, amplitude } = a;
+  if (simd) {
+    // float64 lanes with a vector log (within an ulp of Math.log1p): the same float32 values but rounding ties
+    simd.lifRateF32(J.byteOffset, R.byteOffset, G.byteOffset, J.length, tauRc, tauRef, amplitude);
+    return;
+  }
   for (let i = 0; i < J.length; i++) {
     const j = J[i] - 1;
     if (j > 0) {

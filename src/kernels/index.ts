@@ -3,7 +3,7 @@
  * work in place on data that lives there (the tfjs wasm backend's heap). Where WebAssembly SIMD is not
  * available the loader returns null and callers keep their JS loops, which compute the same values.
  */
-import { kernelsWasm } from "./wasm.generated.js";
+import { kernelsWasm, ratesWasm } from "./wasm.generated.js";
 
 /** The exported kernels; pointers are byte offsets into the memory the instance was made for. */
 export interface WasmKernels {
@@ -23,9 +23,11 @@ export interface WasmKernels {
     spike: number,
     tSpike0: number,
   ): void;
+  /** LIF rate and dRate/dJ on float32 arrays J -> R, G (n elements; see lifRateBody). */
+  lifRateF32(J: number, R: number, G: number, n: number, tauRc: number, tauRef: number, amplitude: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: WebAssembly.Module[] | null | undefined;
 const instances = new WeakMap<WebAssembly.Memory, WasmKernels | null>();
 
 function decodeBase64(s: string): Uint8Array {
@@ -35,10 +37,10 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
-function compile(): WebAssembly.Module | null {
+function compile(): WebAssembly.Module[] | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(decodeBase64(kernelsWasm));
+      compiled = [kernelsWasm, ratesWasm].map((b) => new WebAssembly.Module(decodeBase64(b)));
     } catch {
       compiled = null; // no WebAssembly SIMD here
     }
@@ -50,11 +52,11 @@ function compile(): WebAssembly.Module | null {
 export function wasmKernels(memory: WebAssembly.Memory): WasmKernels | null {
   let k = instances.get(memory);
   if (k === undefined) {
-    const mod = compile();
+    const mods = compile();
+    const imports = { env: { memory }, math: { expm1: Math.expm1, log1p: Math.log1p } };
     try {
-      k = mod
-        ? (new WebAssembly.Instance(mod, { env: { memory }, math: { expm1: Math.expm1, log1p: Math.log1p } })
-            .exports as unknown as WasmKernels)
+      k = mods
+        ? (Object.assign({}, ...mods.map((m) => new WebAssembly.Instance(m, imports).exports)) as WasmKernels)
         : null;
     } catch {
       k = null;

@@ -138,7 +138,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await readdir(join(dir, "saved"))).sort(), ["params.bin", "params.json"]);
       const manifest = JSON.parse(await readFile(join(dir, "saved", "params.json"), "utf8")) as nengoDL.ParamsManifest;
       assert.equal(manifest.format, nengoDL.PARAMS_FORMAT);
-      assert.equal(manifest.version, 1);
+      assert.equal(manifest.version, 2);
       assert.deepEqual(
         manifest.params.map((e) => e.key),
         [
@@ -235,6 +235,191 @@ for (const backend of BACKENDS) {
         await assert.rejects(sim5.loadParams(join(dir, "saved")), nengo.SimulatorClosed);
       } finally {
         await sim5.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`[${backend}] includeGlobal / includeLocal: trainable vs non-trainable parameters and state (test_save_load_params)`, async () => {
+    const dir = await tmp();
+    /** NengoDL's test network: inp -> ens (not trainable) -> out. */
+    const make = (
+      seed: number,
+    ): { net: nengo.Network; ens: nengo.Ensemble; conn: nengo.Connection; p: nengo.Probe } => {
+      const net = new nengo.Network({ seed });
+      const inp = net.node({ output: [0.5] });
+      const out = net.node({ sizeIn: 1 });
+      const ens = net.ensemble({ nNeurons: 10, dimensions: 1, label: "ens" });
+      net.connect(inp, ens);
+      const conn = net.connect(ens, out);
+      nengoDL.configureSettings(net, { trainable: null });
+      net.config.get(ens).trainable = false;
+      return { net, ens, conn, p: net.probe(out) };
+    };
+    const opts = { backend, progressBar: false } as const;
+    const enc = (sim: nengoDL.Simulator, e: nengo.Ensemble): number[][] => sim.data.get(e).scaledEncoders;
+    const close = (a: unknown, b: unknown): boolean => maxDiff(a, b) <= 1e-6 * Math.max(1, maxAbs(b)); // float32
+    try {
+      const m0 = make(0);
+      const sim0 = await nengoDL.Simulator.create(m0.net, opts);
+      let weights0: unknown;
+      let enc0: number[][];
+      let cont0: number[][][];
+      try {
+        assert.equal(sim0.parameterVariable(m0.ens), null, "encoders are not trainable");
+        await sim0.runSteps(20);
+        weights0 = sim0.data.get(m0.conn).weights;
+        enc0 = enc(sim0, m0.ens);
+        await sim0.saveParams(join(dir, "train"));
+        await sim0.saveParams(join(dir, "local"), { includeLocal: true });
+        await sim0.saveParams(join(dir, "onlylocal"), { includeGlobal: false, includeLocal: true });
+        await assert.rejects(
+          sim0.saveParams(join(dir, "none"), { includeGlobal: false }),
+          (e: Error) => e instanceof nengo.ValidationError && /nothing to save or load/.test(e.message),
+        );
+        await assert.rejects(sim0.saveParams(join(dir, "bad"), { includeLocal: 1 as never }), /must be true or false/);
+        // the continuation after the saved state
+        sim0.clearProbes();
+        await sim0.runSteps(10);
+        cont0 = sim0.data.get(m0.p);
+      } finally {
+        await sim0.close();
+      }
+      await assert.rejects(sim0.saveParams(join(dir, "x")), nengo.SimulatorClosed);
+      await assert.rejects(sim0.loadParams(join(dir, "train")), nengo.SimulatorClosed);
+      const manifest = JSON.parse(await readFile(join(dir, "local", "params.json"), "utf8")) as nengoDL.ParamsManifest;
+      assert.equal(manifest.includeLocal, true);
+      assert.deepEqual(
+        manifest.params.map((e) => e.key),
+        ["Connection[0].weights", "Connection[1].weights"],
+      );
+      assert.deepEqual(
+        manifest.localParams.map((e) => e.key),
+        ["Ensemble[0].encoders", "Ensemble[0].neurons.bias"],
+      );
+      assert.deepEqual(
+        manifest.state.map((e) => [e.key, e.shape]),
+        [
+          ["Synapse[0].output", [1, 1]],
+          ["Synapse[0].state", [1, 1, 1]],
+          ["Synapse[1].output", [1, 1]],
+          ["Synapse[1].state", [1, 1, 1]],
+          ["Ensemble[0].neurons.voltage", [1, 10]],
+          ["Ensemble[0].neurons.refractoryTime", [1, 10]],
+        ],
+      );
+
+      const m1 = make(1);
+      const sim1 = await nengoDL.Simulator.create(m1.net, opts);
+      try {
+        const weights1 = sim1.data.get(m1.conn).weights;
+        const enc1 = enc(sim1, m1.ens);
+        assert.ok(!close(weights0, weights1) && !close(enc0, enc1));
+        // a local load from a directory saved without the local part: an error, nothing changes
+        await assert.rejects(
+          sim1.loadParams(join(dir, "train"), { includeLocal: true }),
+          (e: Error) => e instanceof nengo.ValidationError && /saved without the local part/.test(e.message),
+        );
+        await assert.rejects(sim1.loadParams(join(dir, "onlylocal")), /saved without the global part/);
+        assert.deepEqual(sim1.data.get(m1.conn).weights, weights1);
+        assert.deepEqual(enc(sim1, m1.ens), enc1);
+
+        await sim1.loadParams(join(dir, "train"));
+        assert.ok(close(sim1.data.get(m1.conn).weights, weights0), "weights match");
+        assert.ok(!close(enc(sim1, m1.ens), enc0), "encoders (local) do not");
+
+        await sim1.loadParams(join(dir, "local"), { includeLocal: true });
+        assert.ok(close(sim1.data.get(m1.conn).weights, weights0));
+        assert.ok(close(enc(sim1, m1.ens), enc0), "encoders match after a local load");
+        assert.equal(sim1.nSteps, 0, "time is not part of the state");
+        // the loaded parameters and state are used: the run continues as the saved simulator's did
+        await sim1.runSteps(10);
+        assert.ok(
+          maxDiff(sim1.data.get(m1.p), cont0) < 1e-5,
+          `continuation differs by ${maxDiff(sim1.data.get(m1.p), cont0)}`,
+        );
+
+        // reset reverts loaded parameters, trainable or not (NengoDL re-initialises every variable)
+        sim1.reset();
+        assert.deepEqual(sim1.data.get(m1.conn).weights, weights1);
+        assert.deepEqual(enc(sim1, m1.ens), enc1);
+        // only the local part
+        await sim1.loadParams(join(dir, "onlylocal"), { includeGlobal: false, includeLocal: true });
+        assert.deepEqual(sim1.data.get(m1.conn).weights, weights1);
+        assert.ok(close(enc(sim1, m1.ens), enc0));
+      } finally {
+        await sim1.close();
+      }
+
+      // a different minibatch size: the state does not match, named in the error; nothing changes
+      const m2 = make(1);
+      const sim2 = await nengoDL.Simulator.create(m2.net, { ...opts, minibatchSize: 2 });
+      try {
+        const weights2 = sim2.data.get(m2.conn).weights;
+        await assert.rejects(
+          sim2.loadParams(join(dir, "local"), { includeLocal: true }),
+          (e: Error) =>
+            e instanceof nengo.ValidationError &&
+            /state entry 0 is Synapse\[0\]\.output with shape \[1, 1\]/.test(e.message) &&
+            /\[2, 1\]/.test(e.message),
+        );
+        assert.deepEqual(sim2.data.get(m2.conn).weights, weights2);
+        await sim2.loadParams(join(dir, "local")); // the global part alone loads
+        assert.ok(close(sim2.data.get(m2.conn).weights, weights0));
+      } finally {
+        await sim2.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`[${backend}] trainingStep: advances per update, saved and loaded with the global part, reset to 0 by reset()`, async () => {
+    const dir = await tmp();
+    try {
+      // NengoDL's test_learning_rate_schedule: each train(nEpochs 5) with batch 1 advances the step by 5
+      const net = new nengo.Network({ seed: 0 });
+      const a = net.node({ output: [0] });
+      const b = net.ensemble({ nNeurons: 10, dimensions: 1, neuronType: new nengo.LIFRate() });
+      net.connect(a, b);
+      const p = net.probe(b);
+      const sim = await nengoDL.Simulator.create(net, { backend, progressBar: false });
+      const vals = [1.0, 0.1, 0.001];
+      const seen: number[] = [];
+      const schedule = (step: number): number => (seen.push(step), step < 4 ? vals[0] : step < 9 ? vals[1] : vals[2]);
+      const data = new Map<nengo.Node | nengo.Probe, unknown>([
+        [a, [Array(10).fill([0])]],
+        [p, [Array(10).fill([0])]],
+      ]);
+      try {
+        const trained0 = varValues(sim);
+        for (let i = 0; i < 3; i++) {
+          assert.equal(schedule(sim.trainingStep), vals[i]);
+          await sim.train({ data, optimizer: tf.train.sgd(0.1), nEpochs: 5, learningRateSchedule: schedule });
+          assert.equal(sim.trainingStep, 5 * (i + 1));
+        }
+        await sim.saveParams(join(dir, "p"));
+        const trained = varValues(sim);
+        sim.reset();
+        assert.equal(sim.trainingStep, 0);
+        assert.deepEqual(varValues(sim), trained0, "reset reverts training");
+        await sim.loadParams(join(dir, "p"));
+        assert.equal(sim.trainingStep, 15);
+        assert.deepEqual(varValues(sim), trained);
+        await sim.loadParams(join(dir, "p"), { includeGlobal: true, includeLocal: false });
+        assert.equal(sim.trainingStep, 15);
+        // a version-1 manifest (trainable parameters only) still loads
+        const m = JSON.parse(await readFile(join(dir, "p", "params.json"), "utf8")) as Record<string, unknown>;
+        for (const k of ["includeGlobal", "includeLocal", "localParams", "state"]) delete m[k];
+        await writeFile(join(dir, "p", "params.json"), JSON.stringify({ ...m, version: 1, trainingStep: 7 }));
+        sim.reset();
+        await sim.loadParams(join(dir, "p"));
+        assert.equal(sim.trainingStep, 7);
+        assert.deepEqual(varValues(sim), trained);
+        await assert.rejects(sim.loadParams(join(dir, "p"), { includeLocal: true }), /saved without the local part/);
+      } finally {
+        await sim.close();
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

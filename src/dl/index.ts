@@ -9,9 +9,22 @@ export {
   type TrainOptions,
   type RunOptions,
   type LossOptions,
+  type SaveParamsOptions,
+  type CheckGradientsOptions,
+  type GradientCheckReport,
+  type ParamGradientCheck,
   type DLSimData,
   type ProfileOption,
 } from "./simulator.js";
+export {
+  checkGradient,
+  numericGradient,
+  DEFAULT_ATOL,
+  DEFAULT_RTOL,
+  DEFAULT_DELTA,
+  type GradientTolerance,
+  type GradientComparison,
+} from "./gradcheck.js";
 export { configureSettings, type DLSettings } from "./settings.js";
 export { type SummaryItem, type SummaryFunction } from "./summaries.js";
 export {

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BuiltConnection, BuiltEnsemble, Model } from "../builder/model.js";
+import type { SynapseOp } from "../builder/ops.js";
 import type { Signal } from "../builder/signal.js";
 import { ValidationError } from "../errors.js";
 import { Connection } from "../model/connection.js";
@@ -18,6 +19,7 @@ import { NoSolver } from "../solvers/index.js";
 import { crc32c } from "../tensorboard/crc32c.js";
 import { resolveTransform } from "../model/transforms.js";
 import { writeFilesAtomic } from "../utils/atomic.js";
+import type { CompiledModel } from "./compile.js";
 
 /** Nengo's `net.all_ensembles` order: the network's own ensembles, then each subnetwork's, depth first. */
 export function allEnsembles(net: Network): Ensemble[] {
@@ -29,34 +31,184 @@ export function allConnections(net: Network): Connection[] {
   return [...net.connections, ...net.networks.flatMap(allConnections)];
 }
 
-/** One trainable parameter with its structural identity (independent of labels and process-unique ids). */
-export interface ParamSlot {
+/** One array of a saved-params directory, with its structural identity and how errors describe it. */
+export interface ArraySlot {
+  /** Structural key (independent of labels and process-unique ids), e.g. `Ensemble[0].encoders`. */
+  key: string;
+  /** Shape of the array. */
+  shape: number[];
+  /** Label of its object (informational; written to the manifest, not checked on load). */
+  label: string | null;
+  /** How error messages name it (`Ensemble[0].encoders of <Ensemble "a">`). */
+  describe: string;
+}
+
+/** One parameter (trainable or not) with its structural identity. */
+export interface ParamSlot extends ArraySlot {
   /** Structural key: `Ensemble[i].encoders`, `Ensemble[i].neurons.bias` or `Connection[j].weights`. */
   key: string;
   /** The object the parameter belongs to. */
   obj: Ensemble | Neurons | Connection;
   /** Its signal in the built model. */
   signal: Signal;
-  /** Shape of the parameter (the variable's shape). */
-  shape: number[];
+}
+
+function labelOf(obj: Ensemble | Neurons | Connection): string | null {
+  const l = obj instanceof Neurons ? obj.ensemble.label : obj.label;
+  return l === undefined || l === null ? null : String(l);
 }
 
 /**
- * The trainable parameters of `net` in a deterministic order: for every ensemble in `all_ensembles`
- * order its scaled encoders and its neurons' bias, then every connection's weights in
- * `all_connections` order; only those in `trainable` (a map from signal to its current shape).
+ * Every parameter signal of `net` in structural order, with its key: for every ensemble in
+ * `all_ensembles` order its scaled encoders and its neurons' bias, then every connection's weights
+ * in `all_connections` order.
  */
-export function paramSlots(net: Network, model: Model, trainable: Map<Signal, readonly number[]>): ParamSlot[] {
-  const out: ParamSlot[] = [];
-  const add = (key: string, obj: Ensemble | Neurons | Connection, s: Signal | undefined): void => {
-    const shape = s === undefined ? undefined : trainable.get(s);
-    if (s !== undefined && shape !== undefined) out.push({ key, obj, signal: s, shape: [...shape] });
+function parameters(
+  net: Network,
+  model: Model,
+): { key: string; obj: Ensemble | Neurons | Connection; signal: Signal }[] {
+  const out: { key: string; obj: Ensemble | Neurons | Connection; signal: Signal }[] = [];
+  const add = (key: string, obj: Ensemble | Neurons | Connection, signal: Signal | undefined): void => {
+    if (signal !== undefined) out.push({ key, obj, signal });
   };
   allEnsembles(net).forEach((ens, i) => {
     add(`Ensemble[${i}].encoders`, ens, model.sig.get(ens)?.encoders);
     add(`Ensemble[${i}].neurons.bias`, ens.neurons, model.sig.get(ens.neurons)?.bias);
   });
   allConnections(net).forEach((conn, j) => add(`Connection[${j}].weights`, conn, model.sig.get(conn)?.weights));
+  return out;
+}
+
+/** The signals of every parameter of `net` (scaled encoders, biases, connection weights), trainable or not. */
+export function parameterSignals(net: Network, model: Model): Signal[] {
+  return parameters(net, model).map((p) => p.signal);
+}
+
+/**
+ * The parameters of `net` that are in `shapes` (a map from signal to its variable's shape), in
+ * structural order (see {@link parameterSignals}).
+ */
+export function paramSlots(net: Network, model: Model, shapes: Map<Signal, readonly number[]>): ParamSlot[] {
+  const out: ParamSlot[] = [];
+  for (const { key, obj, signal } of parameters(net, model)) {
+    const shape = shapes.get(signal);
+    if (shape !== undefined)
+      out.push({ key, obj, signal, shape: [...shape], label: labelOf(obj), describe: `${key} of ${String(obj)}` });
+  }
+  return out;
+}
+
+/**
+ * One piece of simulation state: a neuron state of an ensemble (`Ensemble[i].neurons.voltage`, shape
+ * `[mb, n]`), or the output (`Synapse[k].output`, `[mb, n]`) or filter state (`Synapse[k].state`,
+ * `[mb, order, n]`) of the k-th compiled synapse in the model's operator order. Its values are
+ * columns `off .. off + n` of the state tensors `tensors` (one per middle index).
+ */
+export interface StateSlot extends ArraySlot {
+  tensors: number[];
+  off: number;
+  n: number;
+}
+
+/** The simulation state of a compiled model as structural slots (see {@link StateSlot}) for minibatch `mb`. */
+export function stateSlots(net: Network, cm: CompiledModel, mb: number): StateSlot[] {
+  const model = cm.model;
+  const out: StateSlot[] = [];
+  const ensOf = new Map<Signal, { i: number; ens: Ensemble }>();
+  allEnsembles(net).forEach((ens, i) => {
+    const j = model.sig.get(ens.neurons)?.in;
+    if (j) ensOf.set(j, { i, ens });
+  });
+  const synPos = new Map<SynapseOp, { g: CompiledModel["synapseGroups"][number]; i: number }>();
+  for (const g of cm.synapseGroups) g.ops.forEach((op, i) => synPos.set(op, { g, i }));
+  let k = 0;
+  for (const op of model.ops) {
+    if (op.type !== "synapse") continue;
+    const pos = synPos.get(op);
+    if (!pos) continue; // pruned (nothing reads it): no state
+    const { g, i } = pos;
+    const n = op.input.size;
+    const off = g.gather.offsets[i];
+    const label = op.output.name;
+    out.push({
+      key: `Synapse[${k}].output`,
+      shape: [mb, n],
+      label,
+      describe: `Synapse[${k}].output (${label})`,
+      tensors: [g.stateIndex],
+      off,
+      n,
+    });
+    if (g.order > 0) {
+      out.push({
+        key: `Synapse[${k}].state`,
+        shape: [mb, g.order, n],
+        label,
+        describe: `Synapse[${k}].state (${label})`,
+        tensors: Array.from({ length: g.order }, (_, q) => g.stateIndex + 1 + q),
+        off,
+        n,
+      });
+    }
+    k++;
+  }
+  // neuron states by ensemble (all_ensembles order), then in the neuron type's state order
+  const neurons: { i: number; q: number; slot: StateSlot }[] = [];
+  for (const g of cm.neuronGroups) {
+    let off = 0;
+    for (const op of g.ops) {
+      const owner = ensOf.get(op.J);
+      if (!owner) throw new Error(`internal: neuron operator without an ensemble (${op.J.name})`);
+      const base = `Ensemble[${owner.i}].neurons`;
+      g.stateKeys.forEach((key, q) => {
+        const slot: StateSlot = {
+          key: `${base}.${key}`,
+          shape: [mb, op.J.size],
+          label: labelOf(owner.ens),
+          describe: `${base}.${key} of ${String(owner.ens)}`,
+          tensors: [g.stateIndex + q],
+          off,
+          n: op.J.size,
+        };
+        neurons.push({ i: owner.i, q, slot });
+      });
+      off += op.J.size;
+    }
+  }
+  neurons.sort((a, b) => a.i - b.i || a.q - b.q);
+  return [...out, ...neurons.map((x) => x.slot)];
+}
+
+/** The values of `slots` (row-major `[mb][parts][n]`) from the state tensors' values (`[mb][size]` each). */
+export function extractState(slots: StateSlot[], state: Float32Array[], mb: number): Float32Array[] {
+  return slots.map((s) => {
+    const out = new Float32Array(mb * s.tensors.length * s.n);
+    s.tensors.forEach((t, q) => {
+      const size = state[t].length / mb;
+      for (let b = 0; b < mb; b++)
+        out.set(state[t].subarray(b * size + s.off, b * size + s.off + s.n), (b * s.tensors.length + q) * s.n);
+    });
+    return out;
+  });
+}
+
+/** Write the values of `slots` (as {@link extractState} gives them) into copies of the state tensors' values. */
+export function insertState(
+  slots: StateSlot[],
+  values: Float32Array[],
+  state: Float32Array[],
+  mb: number,
+): Float32Array[] {
+  const out = state.map((v) => Float32Array.from(v));
+  slots.forEach((s, i) => {
+    s.tensors.forEach((t, q) => {
+      const size = out[t].length / mb;
+      for (let b = 0; b < mb; b++) {
+        const src = (b * s.tensors.length + q) * s.n;
+        out[t].set(values[i].subarray(src, src + s.n), b * size + s.off);
+      }
+    });
+  });
   return out;
 }
 
@@ -129,16 +281,16 @@ export const MANIFEST_FILE = "params.json";
 export const DATA_FILE = "params.bin";
 /** The `format` string of the manifest. */
 export const PARAMS_FORMAT = "nengo-ts-dl-params";
-/** The manifest version written (and the only one read). */
-export const PARAMS_VERSION = 1;
+/** The manifest version written. Version 1 files (trainable parameters only) are read too. */
+export const PARAMS_VERSION = 2;
 
-/** One parameter in the manifest. */
+/** One array in the manifest. */
 export interface ManifestEntry {
-  /** Structural key (see {@link ParamSlot.key}). */
+  /** Structural key (see {@link ArraySlot.key}). */
   key: string;
   /** Label of the object when saved (informational; not checked on load). */
   label: string | null;
-  /** Shape of the parameter. */
+  /** Shape of the array. */
   shape: number[];
   /** Offset into the data file, in float32 elements. */
   offset: number;
@@ -158,34 +310,61 @@ export interface ParamsManifest {
   totalLength: number;
   /** CRC-32C (Castagnoli) of the data file's bytes. */
   crc32c: number;
-  /** Training updates the simulator had done when saved (informational). */
-  trainingStep: number;
+  /** Whether the global part was saved (`includeGlobal`): `params` and `trainingStep`. */
+  includeGlobal: boolean;
+  /** Whether the local part was saved (`includeLocal`): `localParams` and `state`. */
+  includeLocal: boolean;
+  /** Training updates the simulator had done (global part; null without it). */
+  trainingStep: number | null;
+  /** The trainable parameters (global part; empty without it). */
   params: ManifestEntry[];
+  /** The non-trainable parameters (local part; empty without it). */
+  localParams: ManifestEntry[];
+  /** The simulation state: neuron and synapse states (local part; empty without it). */
+  state: ManifestEntry[];
 }
 
-function labelOf(obj: Ensemble | Neurons | Connection): string | null {
-  const l = obj instanceof Neurons ? obj.ensemble.label : obj.label;
-  return l === undefined || l === null ? null : String(l);
+/** What {@link writeParams} saves: each part's slots and values (same order), null when not included. */
+export interface ParamsContent {
+  /** Trainable parameters and the training step (`includeGlobal`). */
+  global: { params: ArraySlot[]; values: Float32Array[]; trainingStep: number } | null;
+  /** Non-trainable parameters and the simulation state (`includeLocal`). */
+  local: { params: ArraySlot[]; values: Float32Array[]; state: ArraySlot[]; stateValues: Float32Array[] } | null;
 }
 
-/** Serialise the values of `slots` (same order) into the manifest and data file and write them atomically. */
-export async function writeParams(
-  path: string,
-  slots: ParamSlot[],
-  values: Float32Array[],
-  trainingStep: number,
-): Promise<void> {
-  const total = values.reduce((a, v) => a + v.length, 0);
+/** What {@link readParams} should read: this simulator's slots of each wanted part, null for parts not loaded. */
+export interface ParamsRequest {
+  global: ArraySlot[] | null;
+  local: { params: ArraySlot[]; state: ArraySlot[] } | null;
+}
+
+/** The values {@link readParams} read, in the order of the requested slots. */
+export interface ParamsValues {
+  global: { values: Float32Array[]; trainingStep: number } | null;
+  local: { values: Float32Array[]; stateValues: Float32Array[] } | null;
+}
+
+/** Serialise `content` into the manifest and data file and write them atomically into the directory `path`. */
+export async function writeParams(path: string, content: ParamsContent): Promise<void> {
+  const lists: [ArraySlot[], Float32Array[]][] = [];
+  if (content.global) lists.push([content.global.params, content.global.values]);
+  if (content.local)
+    lists.push([content.local.params, content.local.values], [content.local.state, content.local.stateValues]);
+  const total = lists.reduce((a, [, vs]) => a + vs.reduce((b, v) => b + v.length, 0), 0);
   const bytes = new Uint8Array(total * 4);
   const view = new DataView(bytes.buffer);
-  const params: ManifestEntry[] = [];
   let off = 0;
-  slots.forEach((s, i) => {
-    const v = values[i];
-    for (let k = 0; k < v.length; k++) view.setFloat32((off + k) * 4, v[k], true);
-    params.push({ key: s.key, label: labelOf(s.obj), shape: s.shape, offset: off, length: v.length });
-    off += v.length;
-  });
+  const entries = ([slots, values]: [ArraySlot[], Float32Array[]]): ManifestEntry[] =>
+    slots.map((s, i) => {
+      const v = values[i];
+      for (let k = 0; k < v.length; k++) view.setFloat32((off + k) * 4, v[k], true);
+      const e = { key: s.key, label: s.label, shape: s.shape, offset: off, length: v.length };
+      off += v.length;
+      return e;
+    });
+  const params = content.global ? entries(lists[0]) : [];
+  const localParams = content.local ? entries(lists[lists.length - 2]) : [];
+  const state = content.local ? entries(lists[lists.length - 1]) : [];
   const manifest: ParamsManifest = {
     format: PARAMS_FORMAT,
     version: PARAMS_VERSION,
@@ -194,8 +373,12 @@ export async function writeParams(
     data: DATA_FILE,
     totalLength: total,
     crc32c: crc32c(bytes),
-    trainingStep,
+    includeGlobal: content.global !== null,
+    includeLocal: content.local !== null,
+    trainingStep: content.global?.trainingStep ?? null,
     params,
+    localParams,
+    state,
   };
   try {
     await writeFilesAtomic(path, { [DATA_FILE]: bytes, [MANIFEST_FILE]: JSON.stringify(manifest, null, 1) + "\n" });
@@ -211,12 +394,46 @@ export async function writeParams(
 const shapeStr = (s: readonly number[]): string => `[${s.join(", ")}]`;
 
 /**
- * Read and validate a saved-params directory against `slots` (this simulator's parameters). Returns
- * the values in slot order; throws a ValidationError (and reads nothing into the simulator) when a
- * file is missing or unreadable, the JSON is malformed, the format/version/dtype is unknown, the data
- * file's size or checksum is wrong, or the network's structure differs (naming the first mismatch).
+ * Check one part of a manifest against this simulator's `slots` (same structure: keys, shapes and count);
+ * returns an error message naming the first mismatch, or null.
  */
-export async function readParams(path: string, slots: ParamSlot[]): Promise<Float32Array[]> {
+function checkEntries(entries: unknown, slots: ArraySlot[], noun: string, totalLength: number): string | null {
+  if (!Array.isArray(entries)) return `${MANIFEST_FILE} has no list of ${noun}s`;
+  const list = entries as ManifestEntry[];
+  const n = Math.min(list.length, slots.length);
+  for (let i = 0; i < n; i++) {
+    const e = list[i];
+    const s = slots[i];
+    if (e === null || typeof e !== "object" || !Array.isArray(e.shape))
+      return `${noun} ${i} of ${MANIFEST_FILE} is malformed`;
+    const sameShape = e.shape.length === s.shape.length && e.shape.every((x, k) => x === s.shape[k]);
+    if (e.key !== s.key || !sameShape) {
+      return (
+        `the saved network does not match this one: saved ${noun} ${i} is ${String(e.key)} with shape ${shapeStr(e.shape)}` +
+        ` (label ${JSON.stringify(e.label)}), but this simulator's ${noun} ${i} is ${s.describe} with shape ${shapeStr(s.shape)}`
+      );
+    }
+    const len = s.shape.reduce((a, b) => a * b, 1);
+    if (e.length !== len || !Number.isSafeInteger(e.offset) || e.offset < 0 || e.offset + len > totalLength)
+      return `${noun} ${i} (${s.key}) has a bad offset/length in ${MANIFEST_FILE}`;
+  }
+  if (list.length !== slots.length) {
+    const extra =
+      list.length > slots.length
+        ? `saved ${noun} ${slots.length} (${String(list[slots.length]?.key)}) has no counterpart in this simulator`
+        : `this simulator's ${noun} ${list.length} (${slots[list.length].describe}) was not saved`;
+    return `the saved network does not match this one: ${list.length} ${noun}s saved, this simulator has ${slots.length}; ${extra}`;
+  }
+  return null;
+}
+
+/**
+ * Read and validate a saved-params directory against this simulator's slots of the requested parts.
+ * Returns the values in slot order; throws a ValidationError (and reads nothing into the simulator) when a
+ * file is missing or unreadable, the JSON is malformed, the format/version/dtype is unknown, a requested part
+ * was not saved, the data file's size or checksum is wrong, or the structure differs (naming the first mismatch).
+ */
+export async function readParams(path: string, want: ParamsRequest): Promise<ParamsValues> {
   const where = "Simulator.loadParams";
   const fail = (msg: string): never => {
     throw new ValidationError(`${JSON.stringify(path)}: ${msg}`, "path", where);
@@ -238,39 +455,34 @@ export async function readParams(path: string, slots: ParamSlot[]): Promise<Floa
   }
   if (m === null || typeof m !== "object" || m.format !== PARAMS_FORMAT)
     return fail(`${MANIFEST_FILE} is not a nengo-ts/dl parameter manifest (format must be "${PARAMS_FORMAT}")`);
-  if (m.version !== PARAMS_VERSION)
-    return fail(`unsupported manifest version ${String(m.version)} (this version reads ${PARAMS_VERSION})`);
+  if (m.version === 1) {
+    // version 1: the trainable parameters and the training step only
+    m = { ...m, includeGlobal: true, includeLocal: false, localParams: [], state: [] };
+  } else if (m.version !== PARAMS_VERSION) {
+    return fail(`unsupported manifest version ${String(m.version)} (this version reads 1 and ${PARAMS_VERSION})`);
+  }
   if (m.dtype !== "float32" || m.byteOrder !== "little")
     return fail(`unsupported dtype/byteOrder ${String(m.dtype)}/${String(m.byteOrder)}`);
-  if (!Array.isArray(m.params) || typeof m.data !== "string" || !Number.isSafeInteger(m.totalLength))
-    return fail(`${MANIFEST_FILE} is missing "params", "data" or "totalLength"`);
-  // structure
-  const n = Math.min(m.params.length, slots.length);
-  for (let i = 0; i < n; i++) {
-    const e = m.params[i];
-    const s = slots[i];
-    if (e === null || typeof e !== "object" || !Array.isArray(e.shape))
-      return fail(`parameter ${i} of ${MANIFEST_FILE} is malformed`);
-    const sameShape = e.shape.length === s.shape.length && e.shape.every((x, k) => x === s.shape[k]);
-    if (e.key !== s.key || !sameShape) {
-      return fail(
-        `the saved network does not match this one: saved parameter ${i} is ${String(e.key)} with shape ${shapeStr(e.shape)}` +
-          ` (label ${JSON.stringify(e.label)}), but this network's parameter ${i} is ${s.key} of ${String(s.obj)}` +
-          ` with shape ${shapeStr(s.shape)}`,
-      );
-    }
-    const len = s.shape.reduce((a, b) => a * b, 1);
-    if (e.length !== len || !Number.isSafeInteger(e.offset) || e.offset < 0 || e.offset + len > m.totalLength)
-      return fail(`parameter ${i} (${s.key}) has a bad offset/length in ${MANIFEST_FILE}`);
+  if (typeof m.data !== "string" || !Number.isSafeInteger(m.totalLength))
+    return fail(`${MANIFEST_FILE} is missing "data" or "totalLength"`);
+  const check = (entries: unknown, slots: ArraySlot[], noun: string): void => {
+    const msg = checkEntries(entries, slots, noun, m.totalLength);
+    if (msg !== null) fail(msg);
+  };
+  if (want.global) {
+    if (m.includeGlobal !== true)
+      return fail("was saved without the global part (trainable parameters); load it with includeGlobal: false");
+    if (!Number.isSafeInteger(m.trainingStep) || (m.trainingStep as number) < 0)
+      return fail(`${MANIFEST_FILE} has no valid "trainingStep"`);
+    check(m.params, want.global, "trainable parameter");
   }
-  if (m.params.length !== slots.length) {
-    const extra =
-      m.params.length > slots.length
-        ? `saved parameter ${slots.length} (${String(m.params[slots.length]?.key)}) has no counterpart in this network`
-        : `this network's parameter ${m.params.length} (${slots[m.params.length].key} of ${String(slots[m.params.length].obj)}) was not saved`;
-    return fail(
-      `the saved network does not match this one: ${m.params.length} trainable parameters saved, this network has ${slots.length}; ${extra}`,
-    );
+  if (want.local) {
+    if (m.includeLocal !== true)
+      return fail(
+        "was saved without the local part (non-trainable parameters and simulation state); save it with includeLocal: true",
+      );
+    check(m.localParams, want.local.params, "non-trainable parameter");
+    check(m.state, want.local.state, "state entry");
   }
   let data: Uint8Array;
   try {
@@ -282,11 +494,16 @@ export async function readParams(path: string, slots: ParamSlot[]): Promise<Floa
     return fail(`${m.data} has ${data.length} bytes, expected ${m.totalLength * 4} (float32 x ${m.totalLength})`);
   if (crc32c(data) !== m.crc32c) return fail(`${m.data} is corrupt (checksum mismatch)`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  return m.params.map((e) => {
-    const v = new Float32Array(e.length);
-    for (let k = 0; k < e.length; k++) v[k] = view.getFloat32((e.offset + k) * 4, true);
-    return v;
-  });
+  const values = (entries: ManifestEntry[]): Float32Array[] =>
+    entries.map((e) => {
+      const v = new Float32Array(e.length);
+      for (let k = 0; k < e.length; k++) v[k] = view.getFloat32((e.offset + k) * 4, true);
+      return v;
+    });
+  return {
+    global: want.global ? { values: values(m.params), trainingStep: m.trainingStep as number } : null,
+    local: want.local ? { values: values(m.localParams), stateValues: values(m.state) } : null,
+  };
 }
 
 // ------------------------------------------------------------------ freeze

@@ -32,6 +32,7 @@ import {
 } from "./compile.js";
 import { type Array3, type CheckedData, type DataInput, checkData } from "./data.js";
 import { type Objective, mse } from "./objectives.js";
+import { type GradientComparison, type GradientTolerance, checkGradient, gradientTolerance } from "./gradcheck.js";
 import {
   type FreezeChange,
   type FreezeTarget,
@@ -42,8 +43,12 @@ import {
   freezeEnsemble,
   liveConnectionData,
   liveEnsembleData,
+  extractState,
+  insertState,
+  parameterSignals,
   paramSlots,
   readParams,
+  stateSlots,
   writeParams,
 } from "./params.js";
 import { getLifSmoothing, trainableSignals } from "./settings.js";
@@ -106,6 +111,71 @@ export interface TrainOptions {
    * optimizer before every update (e.g. a piecewise-constant schedule).
    */
   learningRateSchedule?: (trainingStep: number) => number;
+}
+
+/** Options of {@link Simulator.checkGradients}. */
+export interface CheckGradientsOptions extends GradientTolerance {
+  /** Probes whose outputs are differentiated (default: every probe). */
+  outputs?: Probe[];
+  /** Input-node values `[minibatchSize][nSteps][size]` (default: the nodes' own outputs). */
+  data?: Map<Node, DataInput>;
+  /** Steps simulated (default: those of `data`, or 10). */
+  nSteps?: number;
+  /** Elements checked per parameter: a sample drawn with the simulator's seed (default: all). */
+  samples?: number;
+}
+
+/** The check of one trainable parameter (see {@link GradientComparison}). */
+export interface ParamGradientCheck extends GradientComparison {
+  /** Structural key of the parameter (`Ensemble[0].encoders`, as in saved parameters). */
+  key: string;
+  /** The object it belongs to. */
+  obj: Ensemble | Neurons | Connection;
+}
+
+/** What {@link Simulator.checkGradients} returns when every gradient passed. */
+export interface GradientCheckReport {
+  nSteps: number;
+  outputs: Probe[];
+  atol: number;
+  rtol: number;
+  delta: number;
+  /** One entry per trainable parameter, in structural order. */
+  params: ParamGradientCheck[];
+  /** Largest `|analytic - numeric|` over every checked element. */
+  maxError: number;
+}
+
+/** Options of {@link Simulator.saveParams} and {@link Simulator.loadParams} (NengoDL 2.x's `include_global`/`include_local`). */
+export interface SaveParamsOptions {
+  /** The trainable parameters and `trainingStep` (default true). */
+  includeGlobal?: boolean;
+  /** The non-trainable parameters and the simulation state: neuron and synapse states (default false). */
+  includeLocal?: boolean;
+}
+
+/** Root mean square of `x`. */
+function rms(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return x.length > 0 ? Math.sqrt(s / x.length) : 0;
+}
+
+/** Validated `includeGlobal` / `includeLocal` options (at least one of them true). */
+function checkIncludeOptions(opts: SaveParamsOptions, where: string): Required<SaveParamsOptions> {
+  if (typeof opts !== "object" || opts === null)
+    throw new ValidationError(`must be an options object, got ${String(opts)}`, "opts", where);
+  const includeGlobal = opts.includeGlobal ?? true;
+  const includeLocal = opts.includeLocal ?? false;
+  for (const [name, v] of [
+    ["includeGlobal", includeGlobal],
+    ["includeLocal", includeLocal],
+  ] as const) {
+    if (typeof v !== "boolean") throw new ValidationError(`must be true or false, got ${String(v)}`, name, where);
+  }
+  if (!includeGlobal && !includeLocal)
+    throw new ValidationError("includeGlobal and includeLocal are both false: nothing to save or load", "opts", where);
+  return { includeGlobal, includeLocal };
 }
 
 /** Options of {@link Simulator.runSteps} and {@link Simulator.run}. */
@@ -193,7 +263,7 @@ export class Simulator {
   nSteps = 0;
   /** RandomState(seed), used for shuffling; re-created on reset. */
   rng: RandomState;
-  /** Optimizer updates done so far (all `train` calls; the step of TensorBoard summaries; not reset). */
+  /** Optimizer updates done so far (all `train` calls since the last `reset`; the step of TensorBoard summaries). */
   trainingStep = 0;
   /** The TensorBoard writer (`tensorboard` option), or null. */
   private writer: SummaryWriter | null = null;
@@ -205,6 +275,10 @@ export class Simulator {
   private warnedClosedData = false;
   private readonly cm: CompiledModel;
   private readonly params: ParamStore;
+  /** The trainable parameters (a subset of `params.vars`). */
+  private readonly trainable: Set<Signal>;
+  /** Non-trainable parameters whose values were loaded (`loadParams` with `includeLocal`) since the last reset. */
+  private readonly loadedLocal = new Set<Signal>();
   private state: StateList;
   private probeChunks: { data: Float32Array; steps: number; start: number }[] = [];
   private closed = false;
@@ -237,9 +311,13 @@ export class Simulator {
     this.rng = new RandomState(this.seed);
     this.progressBar = opts.progressBar;
     this.segmentLength = opts.segmentLength;
-    const trainable = trainableSignals(network, this.model);
-    this.cm = compileModel(this.model, { trainable, lifSmoothing: getLifSmoothing(network) });
-    this.params = new ParamStore(trainable);
+    this.trainable = trainableSignals(network, this.model);
+    // every parameter lives in a variable (the trainable ones first), so that loadParams({ includeLocal: true })
+    // can set the non-trainable ones too; only those in `trainable` are optimized
+    const params = new Set(this.trainable);
+    for (const s of parameterSignals(network, this.model)) params.add(s);
+    this.cm = compileModel(this.model, { trainable: params, lifSmoothing: getLifSmoothing(network) });
+    this.params = new ParamStore(params);
     this.state = tf.tidy(() => initialState(this.cm, mb));
     this.buildSpans.push({ name: "compile", start: t1, end: now() });
     bar.update(2);
@@ -298,7 +376,7 @@ export class Simulator {
 
   /** Trainable variables (by signal name), for inspection. */
   get trainableVariables(): tf.Variable[] {
-    return [...this.params.vars.values()];
+    return [...this.params.vars].filter(([s]) => this.trainable.has(s)).map(([, v]) => v);
   }
 
   // ------------------------------------------------------------------ running
@@ -510,7 +588,10 @@ export class Simulator {
     return Array.from({ length: this.nSteps }, (_, i) => (i + 1) * this.dt);
   }
 
-  /** Back to time 0: state, probe data, RNG and the trainable parameters (training is reverted, as NengoDL). */
+  /**
+   * Back to time 0: state, probe data, RNG, every parameter (training and loaded parameters are reverted)
+   * and `trainingStep` (0), as NengoDL.
+   */
   reset(): void {
     this.checkOpen();
     this.replaceState(tf.tidy(() => initialState(this.cm, this.minibatchSize)));
@@ -518,6 +599,8 @@ export class Simulator {
     this.nSteps = 0;
     this.rng = new RandomState(this.seed);
     this.params.resetTrainables();
+    this.loadedLocal.clear();
+    this.trainingStep = 0;
   }
 
   /** Clear recorded probe data (state and time are kept). */
@@ -547,7 +630,7 @@ export class Simulator {
   /** Current values of a parameter signal (the variable's value, or the build value). */
   private paramValue(s: Signal): Float32Array | Float64Array {
     if (this.closed) return s.initial as Float64Array;
-    const v = this.params.vars.get(s);
+    const v = this.trainable.has(s) || this.loadedLocal.has(s) ? this.params.vars.get(s) : undefined;
     return v ? Float32Array.from(v.dataSync() as Float32Array) : (s.initial as Float64Array);
   }
 
@@ -594,10 +677,10 @@ export class Simulator {
 
   // ------------------------------------------------------------------ parameters
 
-  /** The trainable parameters in their structural order (see docs/dl.md, "Saving parameters"). */
-  private slots(): ParamSlot[] {
+  /** The trainable (`true`) or non-trainable (`false`) parameters in their structural order (docs/dl.md, "Saving parameters"). */
+  private slots(trainable: boolean): ParamSlot[] {
     const shapes = new Map<Signal, readonly number[]>();
-    for (const [s, v] of this.params.vars) shapes.set(s, v.shape);
+    for (const [s, v] of this.params.vars) if (this.trainable.has(s) === trainable) shapes.set(s, v.shape);
     return paramSlots(this.network, this.model, shapes);
   }
 
@@ -610,43 +693,82 @@ export class Simulator {
     const rec = this.model.sig.get(obj);
     if (!rec) throw new ValidationError(`${String(obj)} is not in this simulator's network`, "obj", "Simulator");
     const s = obj instanceof Ensemble ? rec.encoders : obj instanceof Connection ? rec.weights : rec.bias;
-    return (s && this.params.vars.get(s)) ?? null;
+    return (s && this.trainable.has(s) && this.params.vars.get(s)) || null;
   }
 
   /**
-   * Save the trainable parameters (optimizer state excluded) to the directory `path` (created if
-   * needed): `params.json` (manifest) and `params.bin` (float32), written atomically. Parameters are
-   * identified by structure, so they load into any network built the same way (neuron types may differ).
+   * Save parameters to the directory `path` (created if needed): `params.json` (manifest) and
+   * `params.bin` (float32), written atomically. `includeGlobal` (default true): the trainable parameters
+   * and `trainingStep`; `includeLocal` (default false): the non-trainable parameters and the simulation state
+   * (neuron and synapse states). Entries are identified by structure, so the global part loads into any network
+   * built the same way (neuron types may differ). Optimizer state is not saved (the optimizer is the caller's).
    */
-  async saveParams(path: string): Promise<void> {
+  async saveParams(path: string, opts: SaveParamsOptions = {}): Promise<void> {
     this.checkOpen();
+    const where = "Simulator.saveParams";
     if (typeof path !== "string" || path.length === 0)
-      throw new ValidationError(
-        `must be a non-empty directory path, got ${String(path)}`,
-        "path",
-        "Simulator.saveParams",
-      );
-    const slots = this.slots();
-    const values = slots.map((s) => Float32Array.from((this.params.vars.get(s.signal) as tf.Variable).dataSync()));
-    await writeParams(path, slots, values, this.trainingStep);
+      throw new ValidationError(`must be a non-empty directory path, got ${String(path)}`, "path", where);
+    const { includeGlobal, includeLocal } = checkIncludeOptions(opts, where);
+    const values = (slots: ParamSlot[]): Float32Array[] =>
+      slots.map((s) => Float32Array.from((this.params.vars.get(s.signal) as tf.Variable).dataSync()));
+    const global = includeGlobal ? this.slots(true) : null;
+    const local = includeLocal
+      ? { params: this.slots(false), state: stateSlots(this.network, this.cm, this.minibatchSize) }
+      : null;
+    await writeParams(path, {
+      global: global && { params: global, values: values(global), trainingStep: this.trainingStep },
+      local: local && {
+        params: local.params,
+        values: values(local.params),
+        state: local.state,
+        stateValues: extractState(
+          local.state,
+          this.state.map((t) => t.dataSync() as Float32Array),
+          this.minibatchSize,
+        ),
+      },
+    });
   }
 
   /**
-   * Load parameters saved by {@link Simulator.saveParams}. Everything is validated (files, format,
-   * version, the network's structure and every shape) before any parameter changes; on error nothing
-   * changes and a ValidationError names the first mismatch.
+   * Load parameters saved by {@link Simulator.saveParams}: `includeGlobal` (default true) the trainable
+   * parameters and `trainingStep`, `includeLocal` (default false) the non-trainable parameters and the
+   * simulation state (the time, `nSteps`, and probe data are kept). Everything is validated (files, format,
+   * version, that the requested parts were saved, the structure and every shape) before anything changes; on
+   * error nothing changes and a ValidationError names the first mismatch. `reset()` reverts loaded values.
    */
-  async loadParams(path: string): Promise<void> {
+  async loadParams(path: string, opts: SaveParamsOptions = {}): Promise<void> {
     this.checkOpen();
-    const slots = this.slots();
-    const values = await readParams(path, slots);
+    const { includeGlobal, includeLocal } = checkIncludeOptions(opts, "Simulator.loadParams");
+    const global = includeGlobal ? this.slots(true) : null;
+    const local = includeLocal
+      ? { params: this.slots(false), state: stateSlots(this.network, this.cm, this.minibatchSize) }
+      : null;
+    const got = await readParams(path, { global, local });
     this.checkOpen();
-    slots.forEach((s, i) => {
-      const v = this.params.vars.get(s.signal) as tf.Variable;
-      const t = tf.tensor(values[i], v.shape);
-      v.assign(t);
-      t.dispose();
-    });
+    const assign = (slots: ParamSlot[], values: Float32Array[]): void =>
+      slots.forEach((s, i) => {
+        const v = this.params.vars.get(s.signal) as tf.Variable;
+        const t = tf.tensor(values[i], v.shape);
+        v.assign(t);
+        t.dispose();
+      });
+    if (global && got.global) {
+      assign(global, got.global.values);
+      this.trainingStep = got.global.trainingStep;
+    }
+    if (local && got.local) {
+      assign(local.params, got.local.values);
+      for (const s of local.params) this.loadedLocal.add(s.signal);
+      const mb = this.minibatchSize;
+      const st = insertState(
+        local.state,
+        got.local.stateValues,
+        this.state.map((t) => t.dataSync() as Float32Array),
+        mb,
+      );
+      this.replaceState(st.map((v) => tf.tensor2d(v, [mb, v.length / mb])));
+    }
   }
 
   /**
@@ -976,7 +1098,7 @@ export class Simulator {
           if (gr) dA[i] = dA[i] ? tf.add(dA[i] as tf.Tensor, gr) : gr;
         });
       }
-      const vars = [...this.params.vars.values()];
+      const vars = this.trainableVariables;
       if (vars.length > 0 && dA.some((x) => x !== undefined)) {
         prof?.begin("parameter gradients", "train");
         const g = engine.gradients(
@@ -1062,7 +1184,7 @@ export class Simulator {
         `Length of training data (${steps}) is not an even multiple of truncation length (${truncation}); this may result in poor training results`,
       );
     }
-    if (this.params.vars.size === 0)
+    if (this.trainable.size === 0)
       throw new ValidationError("the network has no trainable parameters", "network", "Simulator.train");
     const nBatches = Math.floor(batch / mb);
     const nWindows = Math.ceil(steps / truncation);
@@ -1170,6 +1292,157 @@ export class Simulator {
     let total = 0;
     for (const s of sums) total += s / nBatches;
     return total;
+  }
+
+  /**
+   * Check the gradients training uses against finite differences (NengoDL's `check_gradients`; docs/dl.md,
+   * "Checking gradients"). In training mode, from the initial state, for `nSteps` steps, the objective is per
+   * `outputs` probe (default: all) the mean of its values divided by their RMS, each value weighted by a fixed
+   * pseudo-random factor in [0.5, 1.5] so that errors cannot cancel, summed over the probes. Its gradient with
+   * respect to every trainable parameter, computed as `train` computes it, is compared elementwise with
+   * fourth-order central differences (step `delta * s`, `s = max(|x|, rms of the parameter)`): an element passes
+   * when `|analytic - numeric| <= atol / s + rtol * |numeric|`. Throws a SimulationError naming the parameter,
+   * the element and the largest error when that fails (or a gradient is not finite); returns a report otherwise.
+   * The simulator (state, time, probe data, parameters, trainingStep) is left as it was.
+   */
+  async checkGradients(opts: CheckGradientsOptions = {}): Promise<GradientCheckReport> {
+    this.checkOpen();
+    const where = "Simulator.checkGradients";
+    if (typeof opts !== "object" || opts === null)
+      throw new ValidationError(`must be an options object, got ${String(opts)}`, "opts", where);
+    const tol = gradientTolerance(opts, where);
+    const outputs = opts.outputs ?? [...this.probeSet];
+    if (!Array.isArray(outputs) || outputs.length === 0)
+      throw new ValidationError("must be a non-empty array of Probes (the network has no probes?)", "outputs", where);
+    for (const p of outputs) {
+      if (!(p instanceof Probe) || !this.probeSet.has(p))
+        throw new ValidationError(`${String(p)} is not a Probe of this simulator's network`, "outputs", where);
+    }
+    let inputs = new Map<Node, Array3>();
+    let nSteps = opts.nSteps;
+    if (opts.data !== undefined) {
+      const c = checkData(opts.data as Map<unknown, DataInput>, {
+        inputNodes: this.inputNodeSet,
+        probes: new Set(),
+        minibatchSize: this.minibatchSize,
+      });
+      if (c.batch >= 0 && c.batch !== this.minibatchSize) {
+        throw new ValidationError(
+          `Input data must have batch size == sim.minibatchSize (${this.minibatchSize}), got ${c.batch}`,
+          "data",
+          where,
+        );
+      }
+      if (c.steps >= 0 && nSteps !== undefined && c.steps !== nSteps) {
+        throw new ValidationError(
+          `Number of timesteps in input data (${c.steps}) does not match nSteps (${nSteps})`,
+          "data",
+          where,
+        );
+      }
+      if (c.steps >= 0) nSteps = c.steps;
+      inputs = c.inputs;
+    }
+    nSteps ??= 10;
+    if (!Number.isInteger(nSteps) || nSteps < 1)
+      throw new ValidationError(`must be a positive integer, got ${String(nSteps)}`, "nSteps", where);
+    const samples = opts.samples ?? Infinity;
+    if (samples !== Infinity && (!Number.isInteger(samples) || samples < 1))
+      throw new ValidationError(`must be a positive integer, got ${String(samples)}`, "samples", where);
+    const slots = this.slots(true);
+    if (slots.length === 0) throw new ValidationError("the network has no trainable parameters", "network", where);
+    const seg = this.planMemory(nSteps);
+    const mb = this.minibatchSize;
+    const T = nSteps;
+    const inArr = this.makeInputs(inputs, null, 0, T);
+
+    // the objective: per output, the mean of its values divided by their RMS, each value weighted by a fixed
+    // factor in [0.5, 1.5]; summed over the outputs (computed in float64 from the float32 outputs)
+    const outs = outputs.map((p) => this.cm.probes.get(p) as { off: number; size: number });
+    const Ptot = this.cm.probePlan.size;
+    const run = (): Float32Array => {
+      const P = tf.tidy(() => {
+        const A = assemble(this.cm, this.params);
+        return this.forward(A, initialState(this.cm, mb), inArr, 0, 0, T, true).probes;
+      });
+      const d = Float32Array.from(P.dataSync() as Float32Array);
+      P.dispose();
+      return d;
+    };
+    const at = (d: Float32Array, o: { off: number; size: number }, b: number, t: number, k: number): number =>
+      d[(t * mb + b) * Ptot + o.off + k];
+    const base = run();
+    const rng = new RandomState(this.seed);
+    const W = outs.map((o) => {
+      const n = mb * T * o.size;
+      let ss = 0;
+      for (let b = 0; b < mb; b++)
+        for (let t = 0; t < T; t++) for (let k = 0; k < o.size; k++) ss += at(base, o, b, t, k) ** 2;
+      const r = Math.sqrt(ss / n) || 1;
+      return Float32Array.from(rng.uniform(0.5, 1.5, n), (w) => w / (n * r));
+    });
+    const objective = (ys: tf.Tensor3D[]): tf.Tensor =>
+      tf.addN(ys.map((y, i) => tf.sum(tf.mul(y, tf.tensor3d(W[i], [mb, T, outs[i].size])))));
+    const value = (): number => {
+      const d = run();
+      let L = 0;
+      outs.forEach((o, i) => {
+        for (let b = 0; b < mb; b++)
+          for (let t = 0; t < T; t++)
+            for (let k = 0; k < o.size; k++) L += W[i][(b * T + t) * o.size + k] * at(d, o, b, t, k);
+      });
+      return L;
+    };
+
+    // analytic: the gradients train hands to the optimizer
+    const grads = new Map<string, Float64Array>();
+    const recorder = {
+      applyGradients(named: Record<string, tf.Tensor>): void {
+        for (const [k, g] of Object.entries(named)) grads.set(k, Float64Array.from(g.dataSync()));
+      },
+    } as unknown as tf.Optimizer;
+    const entry: ObjEntry = { probes: outputs, fn: objective as Objective, arity: 1, array: true };
+    const s0 = tf.tidy(() => initialState(this.cm, mb));
+    try {
+      const r = this.trainWindow(inArr, 0, T, s0, new Map(), [entry], recorder, seg, undefined, false);
+      tf.dispose(r.state.filter((t) => !s0.includes(t)));
+    } finally {
+      tf.dispose(s0);
+    }
+
+    // numeric: central differences, one element at a time
+    const report: GradientCheckReport = { nSteps: T, outputs: [...outputs], ...tol, params: [], maxError: 0 };
+    for (const slot of slots) {
+      const v = this.params.vars.get(slot.signal) as tf.Variable;
+      const x0 = Float32Array.from(v.dataSync() as Float32Array);
+      const set = (x: Float32Array): void => {
+        const t = tf.tensor(x, v.shape);
+        v.assign(t);
+        t.dispose();
+      };
+      const indices =
+        samples >= x0.length
+          ? Array.from({ length: x0.length }, (_, i) => i)
+          : Array.from(rng.permutation(x0.length).subarray(0, samples)).sort((a, b) => a - b);
+      let res: GradientComparison;
+      try {
+        res = checkGradient(
+          `${slot.describe} (${where}, ${T} steps)`,
+          (x) => {
+            set(x);
+            return value();
+          },
+          x0,
+          grads.get(v.name) ?? new Float64Array(x0.length),
+          { ...tol, indices, scale: rms(x0) || 1 },
+        );
+      } finally {
+        set(x0);
+      }
+      report.params.push({ key: slot.key, obj: slot.obj, ...res });
+      report.maxError = Math.max(report.maxError, res.maxError);
+    }
+    return report;
   }
 }
 

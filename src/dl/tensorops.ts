@@ -1,5 +1,6 @@
 /** Small differentiable tensor helpers that only use kernels present on every backend (wasm included). */
 import { tf } from "./backend.js";
+import { hasJsKernels, runJsKernel } from "./neurons.js";
 
 /** `tf.customGrad` for a one-input function (typed for strict TypeScript). */
 export function customGrad1(
@@ -18,6 +19,29 @@ function contiguous(idx: ArrayLike<number>): boolean {
 }
 
 /**
+ * Columns `[off, off + size)` of a 2-D tensor; the gradient is a pad (nothing kept on the tape). On the
+ * JS-kernel backends a kernel copies the rows: wasm's Slice kernel first copies its whole input to JS.
+ */
+export function sliceCols(x: tf.Tensor2D, off: number, size: number): tf.Tensor2D {
+  const [rows, n] = x.shape;
+  if (off === 0 && size === n) return x;
+  const f = customGrad1((xx: tf.Tensor) => ({
+    value:
+      hasJsKernels() && rows * size > 0
+        ? runJsKernel([xx], [rows, size], (ins, out) => {
+            for (let r = 0; r < rows; r++) out.set(ins[0].subarray(r * n + off, r * n + off + size), r * size);
+          })
+        : tf.slice(xx as tf.Tensor2D, [0, off], [-1, size]),
+    gradFunc: (dy: tf.Tensor) =>
+      tf.pad(dy as tf.Tensor2D, [
+        [0, 0],
+        [off, n - off - size],
+      ]),
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
+/**
  * Columns `idx` of a 2-D tensor `x` ([rows, n] -> [rows, idx.length]). A range becomes a slice; otherwise a
  * gather whose gradient is a scatter-add written with gathers (tfjs's own gather gradient needs
  * UnsortedSegmentSum, which the wasm backend lacks).
@@ -25,7 +49,7 @@ function contiguous(idx: ArrayLike<number>): boolean {
 export function takeCols(x: tf.Tensor2D, idx: ArrayLike<number>): tf.Tensor2D {
   const n = x.shape[1];
   if (idx.length === n && contiguous(idx) && idx[0] === 0) return x;
-  if (idx.length > 0 && contiguous(idx)) return tf.slice(x, [0, idx[0]], [-1, idx.length]);
+  if (idx.length > 0 && contiguous(idx)) return sliceCols(x, idx[0], idx.length);
   const idxT = Int32Array.from(idx);
   const inv = inversePasses(idxT, n);
   const f = customGrad1((xx: tf.Tensor, save: tf.GradSaveFunc) => {

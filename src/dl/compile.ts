@@ -13,7 +13,7 @@ import { Node } from "../model/node.js";
 import { classifyStep, type StepKind } from "../synapses/index.js";
 import { tf } from "./backend.js";
 import { hasJsKernels, runJsKernel, type TfNeuron, tfNeuron } from "./neurons.js";
-import { placeCols, sliceCols, takeCols } from "./tensorops.js";
+import { placeCols, sliceCols, sumRows, takeCols } from "./tensorops.js";
 import type { Profiler } from "../utils/trace.js";
 
 type Term =
@@ -1072,27 +1072,24 @@ function groupBackward(
 ): [tf.Tensor2D, tf.Tensor | null] {
   if (g.kind === "diag") {
     if (W === null) return [dy, null];
-    return [tf.mul(dy, W) as tf.Tensor2D, tf.sum(tf.mul(dy, xs), 0, true)];
+    return [tf.mul(dy, W) as tf.Tensor2D, sumRows(tf.mul(dy, xs))];
   }
   const Wt = W as tf.Tensor;
   const { G, r, c } = g;
   switch (g.kind) {
     case "outer": {
       const d3 = tf.reshape(dy, [mb, G, r]);
-      return [tf.sum(tf.mul(d3, Wt), 2) as tf.Tensor2D, tf.sum(tf.mul(d3, tf.reshape(xs, [mb, G, 1])), 0, true)];
+      return [tf.sum(tf.mul(d3, Wt), 2) as tf.Tensor2D, sumRows(tf.mul(d3, tf.reshape(xs, [mb, G, 1])))];
     }
     case "inner": {
       const d3 = tf.reshape(dy, [mb, G, 1]);
-      return [
-        tf.reshape(tf.mul(d3, Wt), [mb, G * c]) as tf.Tensor2D,
-        tf.sum(tf.mul(d3, tf.reshape(xs, [mb, G, c])), 0, true),
-      ];
+      return [tf.reshape(tf.mul(d3, Wt), [mb, G * c]) as tf.Tensor2D, sumRows(tf.mul(d3, tf.reshape(xs, [mb, G, c])))];
     }
     case "small": {
       const d4 = tf.reshape(dy, [mb, G, r, 1]);
       return [
         tf.reshape(tf.sum(tf.mul(d4, Wt), 2), [mb, G * c]) as tf.Tensor2D,
-        tf.sum(tf.mul(d4, tf.reshape(xs, [mb, G, 1, c])), 0, true),
+        sumRows(tf.mul(d4, tf.reshape(xs, [mb, G, 1, c]))),
       ];
     }
     case "matmul": // Wt is [c, r]
@@ -1174,7 +1171,7 @@ function stageForward(
         }
         const out: tf.Tensor[] = srcs.map((v, i) => dSrc[i] ?? tf.zerosLike(saved[i]));
         out.push(...dW);
-        if (st.cIndex >= 0) out.push(tf.sum(d, 0));
+        if (st.cIndex >= 0) out.push(tf.reshape(sumRows(d), [st.size]));
         return out;
       },
     };

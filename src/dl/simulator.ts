@@ -47,6 +47,7 @@ import {
   writeParams,
 } from "./params.js";
 import { hasJsKernels, runJsKernel } from "./neurons.js";
+import { sliceRows } from "./tensorops.js";
 import { getLifSmoothing, trainableSignals } from "./settings.js";
 import { type SummaryItem, TrainSummaries } from "./summaries.js";
 
@@ -968,10 +969,11 @@ export class Simulator {
       let dState: (tf.Tensor | undefined)[] = [];
       const dA: (tf.Tensor | undefined)[] = new Array(A.length);
       const nSeg = probeSegs.length;
+      const dPt = tf.transpose(dP, [1, 0, 2]); // [w, mb, Ptot]
       for (let si = nSeg - 1; si >= 0; si--) {
         const s = si * seg;
         const k = Math.min(seg, w - s);
-        const dSeg = tf.transpose(tf.slice(dP, [0, s, 0], [-1, k, -1]), [1, 0, 2]);
+        const dSeg = sliceRows(dPt, s, k);
         const sIn = bounds[si];
         const g = engine.gradients(
           () => {

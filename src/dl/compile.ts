@@ -13,7 +13,7 @@ import { Node } from "../model/node.js";
 import { classifyStep, type StepKind } from "../synapses/index.js";
 import { tf } from "./backend.js";
 import { hasJsKernels, runJsKernel, type TfNeuron, tfNeuron } from "./neurons.js";
-import { placeCols, sliceCols, sumRows, takeCols } from "./tensorops.js";
+import { isRange, placeCols, sliceCols, sumRows, takeCols } from "./tensorops.js";
 import type { Profiler } from "../utils/trace.js";
 
 type Term =
@@ -941,12 +941,6 @@ function needsGather(st: LinearStage): boolean {
     st.gathers = !isRange(st.dstAll) || st.groups.some((g) => !isRange(g.srcIdx));
   }
   return st.gathers;
-}
-
-/** True when idx is empty or a contiguous increasing range. */
-function isRange(idx: Int32Array): boolean {
-  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
-  return true;
 }
 
 /** The stage's kernel plan (made once). */

@@ -12,10 +12,20 @@ export function customGrad1(
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
 }
 
-/** True when idx is 0..n-1 shifted by a constant (a contiguous range). */
-function contiguous(idx: ArrayLike<number>): boolean {
-  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
-  return true;
+const rangeMemo = new WeakMap<ArrayLike<number>, boolean>();
+
+/**
+ * True when idx is empty or 0..n-1 shifted by a constant (a contiguous range); memoized per index array
+ * (index arrays are made at compile time and asked about every step).
+ */
+export function isRange(idx: ArrayLike<number>): boolean {
+  let r = rangeMemo.get(idx);
+  if (r === undefined) {
+    r = true;
+    for (let i = 1; i < idx.length && r; i++) r = idx[i] === idx[0] + i;
+    rangeMemo.set(idx, r);
+  }
+  return r;
 }
 
 /**
@@ -56,8 +66,8 @@ export function sliceRows(x: tf.Tensor, start: number, count: number): tf.Tensor
  */
 export function takeCols(x: tf.Tensor2D, idx: ArrayLike<number>): tf.Tensor2D {
   const n = x.shape[1];
-  if (idx.length === n && contiguous(idx) && idx[0] === 0) return x;
-  if (idx.length > 0 && contiguous(idx)) return sliceCols(x, idx[0], idx.length);
+  if (idx.length === n && isRange(idx) && idx[0] === 0) return x;
+  if (idx.length > 0 && isRange(idx)) return sliceCols(x, idx[0], idx.length);
   const idxT = Int32Array.from(idx);
   const inv = inversePasses(idxT, n);
   const f = customGrad1((xx: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -94,8 +104,8 @@ function inversePasses(idx: Int32Array, n: number): Int32Array[] {
 /** `out[:, dstIdx[i]] += x[:, i]` into `n` columns (zeros elsewhere); differentiable. */
 export function placeCols(x: tf.Tensor2D, dstIdx: ArrayLike<number>, n: number): tf.Tensor2D {
   const k = x.shape[1];
-  if (k === n && contiguous(dstIdx) && dstIdx[0] === 0) return x;
-  if (k > 0 && contiguous(dstIdx))
+  if (k === n && isRange(dstIdx) && dstIdx[0] === 0) return x;
+  if (k > 0 && isRange(dstIdx))
     return tf.pad(x, [
       [0, 0],
       [dstIdx[0], n - dstIdx[0] - k],

@@ -34,7 +34,8 @@ type WeightPiece = { type: "const"; values: Float32Array } | { type: "param"; pa
 /**
  * How a group computes `Y[dstIdx] += W_g @ X[srcIdx]` for its G blocks of [r, c]:
  * - diag: one weight per entry (copies, elementwise products, scalar transforms): a gather and a multiply;
- * - outer (c = 1): `[mb, G, 1] * [1, G, r]` (e.g. encoders of one-dimensional ensembles);
+ * - outer (c = 1): a depthwise 1x1 convolution, or `[mb, G, 1] * [1, G, r]` for long blocks (e.g. encoders of
+ *   one-dimensional ensembles);
  * - inner (r = 1): `sum([mb, G, c] * [1, G, c], 2)` (e.g. decoders into one dimension);
  * - small (r * c <= 16): `sum([mb, G, 1, c] * [1, G, r, c], 3)`;
  * - matmul (G = 1): one matMul; bmm: one batched matMul over the G blocks.

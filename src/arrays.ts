@@ -36,47 +36,70 @@ export function isShaped(x: unknown): x is ShapedArray {
  * are rejected with a ValidationError naming `what`.
  */
 export function toNDArray(x: unknown, what: string, opts: { allowNaN?: boolean } = {}): NDArray {
-  let out: NDArray;
+  return toTypedND(x, what, opts, (n) => new Float64Array(n));
+}
+
+/**
+ * {@link toNDArray} into the typed array made by `alloc` (e.g. a Float32Array: one conversion, no float64
+ * copy); the finite check applies to the converted values.
+ */
+export function toTypedND<T extends Float32Array | Float64Array>(
+  x: unknown,
+  what: string,
+  opts: { allowNaN?: boolean },
+  alloc: (n: number) => T,
+): { shape: number[]; data: T } {
+  let shape: number[];
+  let data: T;
   if (typeof x === "number") {
-    out = { shape: [], data: Float64Array.of(x) };
+    shape = [];
+    data = alloc(1);
+    data[0] = x;
   } else if (isShaped(x)) {
     const size = x.shape.reduce((a, b) => a * b, 1);
     if (size !== x.data.length) {
       throw new ValidationError(`shape [${x.shape.join(", ")}] needs ${size} values, data has ${x.data.length}`, what);
     }
-    out = { shape: [...x.shape], data: Float64Array.from(x.data) };
+    shape = [...x.shape];
+    data = alloc(size);
+    data.set(x.data);
   } else if (Array.isArray(x)) {
-    const shape: number[] = [];
+    const sh: number[] = [];
     let probe: unknown = x;
     while (Array.isArray(probe)) {
-      shape.push(probe.length);
+      sh.push(probe.length);
       probe = probe[0];
     }
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = new Float64Array(size);
+    shape = sh;
+    const out = alloc(sh.reduce((a, b) => a * b, 1));
+    const last = sh.length - 1;
     let k = 0;
+    // one loop over each innermost array (a call per number would dominate big inputs)
     const walk = (v: unknown, depth: number): void => {
-      if (depth === shape.length) {
-        if (typeof v !== "number") throw new ValidationError(`expected a number, got ${typeof v}`, what);
-        data[k++] = v;
+      if (!Array.isArray(v) || v.length !== sh[depth]) {
+        throw new ValidationError(`ragged array: expected length ${sh[depth]} at depth ${depth}`, what);
+      }
+      if (depth < last) {
+        for (const item of v) walk(item, depth + 1);
         return;
       }
-      if (!Array.isArray(v) || v.length !== shape[depth]) {
-        throw new ValidationError(`ragged array: expected length ${shape[depth]} at depth ${depth}`, what);
+      for (let i = 0; i < v.length; i++) {
+        const e: unknown = v[i];
+        if (typeof e !== "number") throw new ValidationError(`expected a number, got ${typeof e}`, what);
+        out[k++] = e;
       }
-      for (const item of v) walk(item, depth + 1);
     };
     walk(x, 0);
-    out = { shape, data };
+    data = out;
   } else {
     throw new ValidationError(`expected a number, an array or {shape, data}, got ${describeValue(x)}`, what);
   }
   if (!opts.allowNaN) {
-    for (let i = 0; i < out.data.length; i++) {
-      if (!Number.isFinite(out.data[i])) throw new ValidationError(`contains a non-finite value at index ${i}`, what);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new ValidationError(`contains a non-finite value at index ${i}`, what);
     }
   }
-  return out;
+  return { shape, data };
 }
 
 /** Nested plain arrays with the given shape from row-major data. */

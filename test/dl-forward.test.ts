@@ -113,3 +113,62 @@ for (const backend of BACKENDS) {
     await assert.rejects(sim.runSteps(1), nengo.SimulatorClosed);
   });
 }
+
+/**
+ * An EnsembleArray of one-dimensional ensembles with a recurrent connection (the integrator benchmark's
+ * structure); `extra` adds a long one-dimensional ensemble fed from the array's input, so that its encoders
+ * and the array's are two products of one stage.
+ */
+function ensembleArrayModel(
+  input: number[] | ((t: number) => number[]),
+  extra: boolean,
+): { net: nengo.Network; inp: nengo.Node; probes: nengo.Probe[] } {
+  const D = 12;
+  const net = new nengo.Network({ seed: 5 });
+  const inp = net.node({ output: input, label: "inp" });
+  const ea = nengo.networks.EnsembleArray(net, { nNeurons: 6, nEnsembles: D, neuronType: new nengo.LIFRate() });
+  net.connect(inp, ea.input, { transform: 0.5 });
+  net.connect(ea.output, ea.input, { synapse: 0.02, transform: 0.8 });
+  const probes = [net.probe(ea.output, { synapse: 0.005 }), net.probe(ea.eaEnsembles[3].neurons)];
+  if (extra) {
+    const big = net.ensemble({ nNeurons: 300, dimensions: 1, neuronType: new nengo.LIFRate(), label: "big" });
+    net.connect(ea.input.slice([0]), big, { synapse: null });
+    probes.push(net.probe(big, { synapse: 0.005 }), net.probe(big.neurons));
+  }
+  return { net, inp, probes };
+}
+
+for (const backend of BACKENDS) {
+  test(`[${backend}] many one-dimensional ensembles match the reference for every minibatch item`, async () => {
+    // encoders (+ biases) of 1-D ensembles as a convolution, alone in their stage (extra = false, biases
+    // fused) and beside a block long enough for the broadcast product (extra = true)
+    const mb = 3;
+    const steps = 40;
+    const dt = 0.001;
+    const data = Array.from({ length: mb }, (_, b) =>
+      Array.from({ length: steps }, (_, t) => Array.from({ length: 12 }, (_, k) => Math.sin(0.3 * t + k + 2 * b))),
+    );
+    for (const extra of [false, true]) {
+      const m = ensembleArrayModel(Array<number>(12).fill(0), extra);
+      const sim = await nengoDL.Simulator.create(m.net, { minibatchSize: mb, backend, seed: 3, progressBar: false });
+      try {
+        await sim.runSteps(steps, { data: new Map([[m.inp, data]]) });
+        for (let b = 0; b < mb; b++) {
+          const r = ensembleArrayModel((t) => data[b][Math.max(0, Math.round(t / dt) - 1)], extra);
+          const ref = new nengo.Simulator(r.net, { seed: 3, progressBar: false });
+          ref.runSteps(steps);
+          r.probes.forEach((p, i) => {
+            const want = ref.data.get(p) as number[][];
+            const got = sim.data.get(m.probes[i])[b];
+            const scale = Math.max(1, maxAbs(want));
+            const d = maxAbsDiff(got, want);
+            assert.ok(d <= 2e-4 * scale, `extra=${extra} item ${b} ${String(p)}: max diff ${d} (scale ${scale})`);
+          });
+          ref.close();
+        }
+      } finally {
+        sim.close();
+      }
+    }
+  });
+}

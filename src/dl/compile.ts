@@ -13,7 +13,7 @@ import { Node } from "../model/node.js";
 import { classifyStep, type StepKind } from "../synapses/index.js";
 import { tf } from "./backend.js";
 import { hasJsKernels, runJsKernel, type TfNeuron, tfNeuron } from "./neurons.js";
-import { customGrad1, placeCols, takeCols } from "./tensorops.js";
+import { isRange, placeCols, sliceCols, sumRows, takeCols } from "./tensorops.js";
 import type { Profiler } from "../utils/trace.js";
 
 type Term =
@@ -34,7 +34,8 @@ type WeightPiece = { type: "const"; values: Float32Array } | { type: "param"; pa
 /**
  * How a group computes `Y[dstIdx] += W_g @ X[srcIdx]` for its G blocks of [r, c]:
  * - diag: one weight per entry (copies, elementwise products, scalar transforms): a gather and a multiply;
- * - outer (c = 1): `[mb, G, 1] * [1, G, r]` (e.g. encoders of one-dimensional ensembles);
+ * - outer (c = 1): a depthwise 1x1 convolution, or `[mb, G, 1] * [1, G, r]` for long blocks (e.g. encoders of
+ *   one-dimensional ensembles);
  * - inner (r = 1): `sum([mb, G, c] * [1, G, c], 2)` (e.g. decoders into one dimension);
  * - small (r * c <= 16): `sum([mb, G, 1, c] * [1, G, r, c], 3)`;
  * - matmul (G = 1): one matMul; bmm: one batched matMul over the G blocks.
@@ -855,8 +856,9 @@ function groupForward(g: StageGroup, x: tf.Tensor2D, A: tf.Tensor[], mb: number)
   const { G, r, c } = g;
   switch (g.kind) {
     case "outer":
-      // W first: tfjs-wasm's broadcasting multiply is faster that way round for short blocks (r < G)
-      return tf.reshape(tf.mul(W, tf.reshape(xs, [mb, G, 1])), [mb, G * r]);
+      // long blocks: a broadcast product; short ones a convolution (the product costs ~1 call per block on wasm)
+      if (r >= OUTER_MUL_R) return tf.reshape(tf.mul(W, tf.reshape(xs, [mb, G, 1])), [mb, G * r]);
+      return outerConv(xs, W, G, r, null);
     case "inner":
       return tf.sum(tf.mul(tf.reshape(xs, [mb, G, c]), W), 2) as tf.Tensor2D;
     case "small":
@@ -873,6 +875,11 @@ function groupForward(g: StageGroup, x: tf.Tensor2D, A: tf.Tensor[], mb: number)
 
 /** The stage vector `[mb, size]` from its inputs (no gradient bookkeeping: see {@link stageForward}). */
 function stageValue(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Tensor[], mb: number): tf.Tensor2D {
+  if (isBiasedOuter(st)) {
+    // encoders of one-dimensional ensembles plus biases (the J stage of an EnsembleArray): one convolution
+    const g = st.groups[0];
+    return outerConv(takeCols(vals[g.src] as tf.Tensor2D, g.srcIdx), A[g.wIndex], g.G, g.r, A[st.cIndex]);
+  }
   const outs: tf.Tensor2D[] = [];
   let gi = 0;
   for (const n of st.clusters) {
@@ -890,6 +897,38 @@ function stageValue(st: LinearStage, vals: (tf.Tensor2D | undefined)[], A: tf.Te
   return v ?? tf.zeros([mb, st.size]);
 }
 
+/** Outer-product blocks at least this long use a broadcast product, shorter ones a depthwise convolution. */
+const OUTER_MUL_R = 256;
+
+/**
+ * Outer products `[mb, G] x [1, G, r] -> [mb, G * r]` (plus a 1-D bias) as a depthwise 1x1 convolution with
+ * r outputs per input channel: one XNNPACK grouped GEMM.
+ */
+function outerConv(x: tf.Tensor2D, W: tf.Tensor, G: number, r: number, bias: tf.Tensor | null): tf.Tensor2D {
+  const mb = x.shape[0];
+  const y = tf.fused.depthwiseConv2d({
+    x: tf.reshape(x, [mb, 1, 1, G]) as tf.Tensor4D,
+    filter: tf.reshape(W, [1, 1, G, r]) as tf.Tensor4D,
+    strides: 1,
+    pad: "valid",
+    bias: bias ?? undefined,
+  });
+  return tf.reshape(y, [mb, G * r]);
+}
+
+/** The stage is one outer-product group writing every column, plus the constant row (see {@link stageValue}). */
+function isBiasedOuter(st: LinearStage): boolean {
+  const g = st.groups[0];
+  return (
+    st.cIndex >= 0 &&
+    st.groups.length === 1 &&
+    g.kind === "outer" &&
+    g.G * g.r === st.size &&
+    isRange(g.dstIdx) &&
+    g.dstIdx[0] === 0
+  );
+}
+
 /** Batched blocks at least this big (r * c) use tf's matMul; the stage kernel does the smaller ones. */
 const TF_BLOCK = 1024;
 
@@ -903,12 +942,6 @@ function needsGather(st: LinearStage): boolean {
     st.gathers = !isRange(st.dstAll) || st.groups.some((g) => !isRange(g.srcIdx));
   }
   return st.gathers;
-}
-
-/** True when idx is empty or a contiguous increasing range. */
-function isRange(idx: Int32Array): boolean {
-  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
-  return true;
 }
 
 /** The stage's kernel plan (made once). */
@@ -1034,27 +1067,24 @@ function groupBackward(
 ): [tf.Tensor2D, tf.Tensor | null] {
   if (g.kind === "diag") {
     if (W === null) return [dy, null];
-    return [tf.mul(dy, W) as tf.Tensor2D, tf.sum(tf.mul(dy, xs), 0, true)];
+    return [tf.mul(dy, W) as tf.Tensor2D, sumRows(tf.mul(dy, xs))];
   }
   const Wt = W as tf.Tensor;
   const { G, r, c } = g;
   switch (g.kind) {
     case "outer": {
       const d3 = tf.reshape(dy, [mb, G, r]);
-      return [tf.sum(tf.mul(d3, Wt), 2) as tf.Tensor2D, tf.sum(tf.mul(d3, tf.reshape(xs, [mb, G, 1])), 0, true)];
+      return [tf.sum(tf.mul(d3, Wt), 2) as tf.Tensor2D, sumRows(tf.mul(d3, tf.reshape(xs, [mb, G, 1])))];
     }
     case "inner": {
       const d3 = tf.reshape(dy, [mb, G, 1]);
-      return [
-        tf.reshape(tf.mul(d3, Wt), [mb, G * c]) as tf.Tensor2D,
-        tf.sum(tf.mul(d3, tf.reshape(xs, [mb, G, c])), 0, true),
-      ];
+      return [tf.reshape(tf.mul(d3, Wt), [mb, G * c]) as tf.Tensor2D, sumRows(tf.mul(d3, tf.reshape(xs, [mb, G, c])))];
     }
     case "small": {
       const d4 = tf.reshape(dy, [mb, G, r, 1]);
       return [
         tf.reshape(tf.sum(tf.mul(d4, Wt), 2), [mb, G * c]) as tf.Tensor2D,
-        tf.sum(tf.mul(d4, tf.reshape(xs, [mb, G, 1, c])), 0, true),
+        sumRows(tf.mul(d4, tf.reshape(xs, [mb, G, 1, c]))),
       ];
     }
     case "matmul": // Wt is [c, r]
@@ -1118,7 +1148,7 @@ function stageForward(
         let wi = 0;
         for (const n of st.clusters) {
           const w = st.groups[gi].kind === "diag" ? st.groups[gi].dstIdx.length : st.groups[gi].G * st.groups[gi].r;
-          const dyc = st.clusters.length === 1 ? dyAll : (tf.slice(dyAll, [0, col], [-1, w]) as tf.Tensor2D);
+          const dyc = st.clusters.length === 1 ? dyAll : sliceCols(dyAll, col, w);
           col += w;
           for (let k = 0; k < n; k++, gi++) {
             const g = st.groups[gi];
@@ -1136,32 +1166,12 @@ function stageForward(
         }
         const out: tf.Tensor[] = srcs.map((v, i) => dSrc[i] ?? tf.zerosLike(saved[i]));
         out.push(...dW);
-        if (st.cIndex >= 0) out.push(tf.sum(d, 0, true));
+        if (st.cIndex >= 0) out.push(tf.reshape(sumRows(d), [st.size]));
         return out;
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as unknown as (...t: tf.Tensor[]) => tf.Tensor)(...inputs) as tf.Tensor2D;
-}
-
-/** Columns `[off, off + size)` of `x` (no custom gradient: inference). */
-function plainSliceCols(x: tf.Tensor2D, off: number, size: number): tf.Tensor2D {
-  return off === 0 && size === x.shape[1] ? x : tf.slice(x, [0, off], [-1, size]);
-}
-
-/** Columns `[off, off + size)` of `x`; its gradient is a pad that keeps nothing on the tape. */
-function sliceCols(x: tf.Tensor2D, off: number, size: number): tf.Tensor2D {
-  const n = x.shape[1];
-  if (off === 0 && size === n) return x;
-  const f = customGrad1((xx: tf.Tensor) => ({
-    value: tf.slice(xx as tf.Tensor2D, [0, off], [-1, size]),
-    gradFunc: (dy: tf.Tensor) =>
-      tf.pad(dy as tf.Tensor2D, [
-        [0, 0],
-        [off, n - off - size],
-      ]),
-  }));
-  return f(x) as tf.Tensor2D;
 }
 
 /** Assemble the per-run tensors (stage matrices, constants, static values) from the parameters. */
@@ -1215,13 +1225,15 @@ export function assemble(cm: CompiledModel, params: ParamStore): tf.Tensor[] {
       out[g.wIndex] = g.kind === "matmul" ? tf.transpose(tf.reshape(w, [g.r, g.c])) : tf.reshape(w, weightShape(g));
     }
     if (st.cIndex < 0) continue;
-    let c: tf.Tensor2D = tf.tensor2d(st.constC, [1, st.size]);
+    // 1-D, computed by a kernel of its own: a fused convolution's bias must be stored 1-D (wasm checks the
+    // shape of the data, which a reshape does not change)
+    let c: tf.Tensor1D = tf.tensor1d(st.constC);
     if (st.staticTerms.length > 0) {
       const rows = st.staticTerms.map((t) => staticTerm(t.term, t.size));
       const idx: number[] = [];
       for (const t of st.staticTerms) for (let i = 0; i < t.size; i++) idx.push(t.off + i);
       const cat = rows.length === 1 ? rows[0] : (tf.concat(rows, 1) as tf.Tensor2D);
-      c = tf.add(c, placeCols(cat, idx, st.size)) as tf.Tensor2D;
+      c = tf.add(c, tf.reshape(placeCols(cat, idx, st.size), [st.size]));
     }
     out[st.cIndex] = c;
   }
@@ -1241,9 +1253,9 @@ export function assemble(cm: CompiledModel, params: ParamStore): tf.Tensor[] {
   return out;
 }
 
-/** Broadcast a [1, n] row to [mb, n] (an add, whose gradient is one reduction; tile's is mb slices). */
+/** Broadcast a row ([1, n] or [n]) to [mb, n] (an add, whose gradient is one reduction; tile's is mb slices). */
 function bcast(x: tf.Tensor, mb: number): tf.Tensor2D {
-  return tf.add(tf.zeros([mb, x.shape[1] as number]), x) as tf.Tensor2D;
+  return tf.add(tf.zeros([mb, x.shape[x.rank - 1]]), x) as tf.Tensor2D;
 }
 
 /** Per-step context. */
@@ -1307,12 +1319,7 @@ function stepBody(
     for (const g of cm.neuronGroups) {
       if (g.level !== L) continue;
       prof?.begin(`neurons ${g.ops[0].neuronType.constructor.name}`, "op", { level: L, size: g.size });
-      const J =
-        g.jVec < 0
-          ? bcast(A[g.jStaticIndex], mb)
-          : ctx.training
-            ? sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size)
-            : plainSliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size);
+      const J = g.jVec < 0 ? bcast(A[g.jStaticIndex], mb) : sliceCols(vals[g.jVec] as tf.Tensor2D, g.jOff, g.size);
       const states: Record<string, tf.Tensor2D> = {};
       g.stateKeys.forEach((k, i) => (states[k] = state[g.stateIndex + i]));
       const r = g.impl.step(J, states, ctx.dt, ctx.training);

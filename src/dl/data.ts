@@ -1,5 +1,5 @@
 /** Conversion and validation of user data for runSteps/train/loss (semantics section 5). */
-import { toNDArray } from "../arrays.js";
+import { toTypedND } from "../arrays.js";
 import { ValidationError } from "../errors.js";
 import { Node } from "../model/node.js";
 import { Probe } from "../model/probe.js";
@@ -22,9 +22,7 @@ export function toArray3(x: DataInput, what: unknown, allowNaN: boolean): Array3
     shape = [...x.shape];
     data = Float32Array.from(x.dataSync());
   } else {
-    const nd = toNDArray(x, `${String(what)}.data`, { allowNaN });
-    shape = nd.shape;
-    data = Float32Array.from(nd.data);
+    ({ shape, data } = toTypedND(x, `${String(what)}.data`, { allowNaN: true }, (n) => new Float32Array(n)));
   }
   if (shape.length !== 3) {
     throw new ValidationError(

@@ -51,6 +51,8 @@ import {
   stateSlots,
   writeParams,
 } from "./params.js";
+import { hasJsKernels, runJsKernel } from "./neurons.js";
+import { sliceRows } from "./tensorops.js";
 import { getLifSmoothing, trainableSignals } from "./settings.js";
 import { type SummaryItem, TrainSummaries } from "./summaries.js";
 
@@ -223,6 +225,16 @@ interface ObjEntry {
   fn: Objective | null;
   arity: 1 | 2 | 0;
   array: boolean;
+}
+
+/**
+ * Copy a float32 tensor's values into `out` at `off`: on the JS-kernel backends a kernel reads them in
+ * place (`dataSync` would allocate a copy per call).
+ */
+function readInto(t: tf.Tensor, out: Float32Array, off: number): void {
+  if (t.size === 0) return;
+  if (hasJsKernels()) tf.dispose(runJsKernel([t], [0], (ins) => out.set(ins[0], off)));
+  else out.set(t.dataSync() as Float32Array, off);
 }
 
 /**
@@ -532,6 +544,11 @@ export class Simulator {
     prof?.begin("assemble", "sim");
     const A = tf.tidy(() => assemble(this.cm, this.params));
     prof?.end();
+    // one probe buffer per run, filled in place (a copy per segment would be garbage in proportion to the
+    // probed size, and its collections cost in proportion to everything else the process holds)
+    const P = this.cm.probePlan.size;
+    const chunk = { data: new Float32Array(nSteps * this.minibatchSize * P), steps: 0, start: this.nSteps };
+    if (nSteps > 0) this.probeChunks.push(chunk);
     try {
       const seg = 100;
       for (let a = 0; a < nSteps; a += seg) {
@@ -543,11 +560,11 @@ export class Simulator {
           return { state: res.state, probes: res.probes };
         });
         prof?.begin("read probes", "sim");
-        const data = r.probes.dataSync() as Float32Array;
+        readInto(r.probes, chunk.data, a * this.minibatchSize * P);
         r.probes.dispose();
         prof?.end();
         this.replaceState(r.state);
-        this.probeChunks.push({ data: Float32Array.from(data), steps: k, start });
+        chunk.steps += k;
         this.nSteps += k;
         prof?.end();
         bar.update(a + k);
@@ -1074,10 +1091,11 @@ export class Simulator {
       let dState: (tf.Tensor | undefined)[] = [];
       const dA: (tf.Tensor | undefined)[] = new Array(A.length);
       const nSeg = probeSegs.length;
+      const dPt = tf.transpose(dP, [1, 0, 2]); // [w, mb, Ptot]
       for (let si = nSeg - 1; si >= 0; si--) {
         const s = si * seg;
         const k = Math.min(seg, w - s);
-        const dSeg = tf.transpose(tf.slice(dP, [0, s, 0], [-1, k, -1]), [1, 0, 2]);
+        const dSeg = sliceRows(dPt, s, k);
         const sIn = bounds[si];
         const g = engine.gradients(
           () => {

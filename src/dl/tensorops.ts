@@ -1,5 +1,6 @@
 /** Small differentiable tensor helpers that only use kernels present on every backend (wasm included). */
 import { tf } from "./backend.js";
+import { hasJsKernels, runJsKernel } from "./neurons.js";
 
 /** `tf.customGrad` for a one-input function (typed for strict TypeScript). */
 export function customGrad1(
@@ -11,10 +12,51 @@ export function customGrad1(
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
 }
 
-/** True when idx is 0..n-1 shifted by a constant (a contiguous range). */
-function contiguous(idx: ArrayLike<number>): boolean {
-  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
-  return true;
+const rangeMemo = new WeakMap<ArrayLike<number>, boolean>();
+
+/**
+ * True when idx is empty or 0..n-1 shifted by a constant (a contiguous range); memoized per index array
+ * (index arrays are made at compile time and asked about every step).
+ */
+export function isRange(idx: ArrayLike<number>): boolean {
+  let r = rangeMemo.get(idx);
+  if (r === undefined) {
+    r = true;
+    for (let i = 1; i < idx.length && r; i++) r = idx[i] === idx[0] + i;
+    rangeMemo.set(idx, r);
+  }
+  return r;
+}
+
+/**
+ * Columns `[off, off + size)` of a 2-D tensor; the gradient is a pad (nothing kept on the tape). On the
+ * JS-kernel backends a kernel copies the rows: wasm's Slice kernel first copies its whole input to JS.
+ */
+export function sliceCols(x: tf.Tensor2D, off: number, size: number): tf.Tensor2D {
+  const [rows, n] = x.shape;
+  if (off === 0 && size === n) return x;
+  const f = customGrad1((xx: tf.Tensor) => ({
+    value:
+      hasJsKernels() && rows * size > 0
+        ? runJsKernel([xx], [rows, size], (ins, out) => {
+            for (let r = 0; r < rows; r++) out.set(ins[0].subarray(r * n + off, r * n + off + size), r * size);
+          })
+        : tf.slice(xx as tf.Tensor2D, [0, off], [-1, size]),
+    gradFunc: (dy: tf.Tensor) =>
+      tf.pad(dy as tf.Tensor2D, [
+        [0, 0],
+        [off, n - off - size],
+      ]),
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
+/** Entries `[start, start + count)` along the first axis, without gradient (a JS kernel: see {@link sliceCols}). */
+export function sliceRows(x: tf.Tensor, start: number, count: number): tf.Tensor {
+  const [, ...rest] = x.shape;
+  const w = rest.reduce((a, b) => a * b, 1);
+  if (!hasJsKernels() || count * w === 0) return tf.slice(x, start, count);
+  return runJsKernel([x], [count, ...rest], (ins, out) => out.set(ins[0].subarray(start * w, (start + count) * w)));
 }
 
 /**
@@ -24,8 +66,8 @@ function contiguous(idx: ArrayLike<number>): boolean {
  */
 export function takeCols(x: tf.Tensor2D, idx: ArrayLike<number>): tf.Tensor2D {
   const n = x.shape[1];
-  if (idx.length === n && contiguous(idx) && idx[0] === 0) return x;
-  if (idx.length > 0 && contiguous(idx)) return tf.slice(x, [0, idx[0]], [-1, idx.length]);
+  if (idx.length === n && isRange(idx) && idx[0] === 0) return x;
+  if (idx.length > 0 && isRange(idx)) return sliceCols(x, idx[0], idx.length);
   const idxT = Int32Array.from(idx);
   const inv = inversePasses(idxT, n);
   const f = customGrad1((xx: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -62,8 +104,8 @@ function inversePasses(idx: Int32Array, n: number): Int32Array[] {
 /** `out[:, dstIdx[i]] += x[:, i]` into `n` columns (zeros elsewhere); differentiable. */
 export function placeCols(x: tf.Tensor2D, dstIdx: ArrayLike<number>, n: number): tf.Tensor2D {
   const k = x.shape[1];
-  if (k === n && contiguous(dstIdx) && dstIdx[0] === 0) return x;
-  if (k > 0 && contiguous(dstIdx))
+  if (k === n && isRange(dstIdx) && dstIdx[0] === 0) return x;
+  if (k > 0 && isRange(dstIdx))
     return tf.pad(x, [
       [0, 0],
       [dstIdx[0], n - dstIdx[0] - k],
@@ -75,6 +117,19 @@ export function placeCols(x: tf.Tensor2D, dstIdx: ArrayLike<number>, n: number):
   let out = takeCols(ext as tf.Tensor2D, inv[0]);
   for (let p = 1; p < inv.length; p++) out = tf.add(out, takeCols(ext as tf.Tensor2D, inv[p])) as tf.Tensor2D;
   return out;
+}
+
+/**
+ * Sum over the first axis, kept as size 1 (`[mb, ...] -> [1, ...]`), as an average pooling over it (XNNPACK,
+ * SIMD across columns: ~5x faster than wasm's Sum, which transposes its input to reduce a leading axis).
+ * No gradient of its own.
+ */
+export function sumRows(x: tf.Tensor): tf.Tensor {
+  const [mb, ...rest] = x.shape;
+  const n = x.size / mb;
+  if (n === 0) return tf.zeros([1, ...rest]);
+  const mean = tf.avgPool(tf.reshape(x, [1, mb, 1, n]) as tf.Tensor4D, [mb, 1], 1, "valid");
+  return tf.reshape(tf.mul(mean, mb), [1, ...rest]);
 }
 
 /** ReLU with an analytic gradient (tfjs's relu gradient uses Step, missing on wasm). */

@@ -1,6 +1,6 @@
 /**
  * WebAssembly SIMD kernels (src/kernels/kernels.wat) instantiated over a given WebAssembly.Memory, so they
- * work in place on data that lives there (the tfjs wasm backend's heap). Where WebAssembly SIMD is not
+ * work in place on data that lives there (the tfjs wasm backend's heap, the reference simulator's arena). Where WebAssembly SIMD is not
  * available the loader returns null and callers keep their JS loops, which compute the same values.
  */
 import { kernelsWasm } from "./wasm.generated.js";
@@ -23,6 +23,33 @@ export interface WasmKernels {
     spike: number,
     tSpike0: number,
   ): void;
+  /**
+   * Nengo's LIF step on float64 arrays, as lifSpikingKernel (src/neurons/lif.ts) computes it: J in, V and RT
+   * updated in place, O written (n elements); `fullStep` = expm1(-dt / tauRc), `h` = amplitude / dt.
+   */
+  lifStepF64(
+    J: number,
+    V: number,
+    RT: number,
+    O: number,
+    n: number,
+    dt: number,
+    tauRc: number,
+    fullStep: number,
+    minVoltage: number,
+    h: number,
+    tauRef: number,
+  ): void;
+  /** Y += A @ X (float64, A row-major [rows, cols]), summed as gemvJs (src/simulator/kernels.ts). */
+  gemvF64(A: number, X: number, Y: number, rows: number, cols: number): void;
+  /** W[i, :] += E[i] * P (float64, W row-major [rows, cols]), skipping rows with E[i] = 0, as rank1Js. */
+  rank1F64(W: number, E: number, P: number, rows: number, cols: number): void;
+  /** The reference simulator's merged operators over tables of runs at byte address T (src/simulator/kernels.ts). */
+  axpyRuns(T: number, n: number): void;
+  addRuns(T: number, n: number): void;
+  mulAddRuns(T: number, n: number): void;
+  lowpassRuns(T: number, n: number, a: number, b: number): void;
+  spikeScatter(T: number, nSeg: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -10,7 +10,7 @@ import { makeBenchmark } from "../src/cli/benchmarks.js";
 import { type Clock, SignalStore, compileModel } from "../src/simulator/compile.js";
 
 /** Every operator kind and the shapes the kernels special-case (odd sizes for the vector tails). */
-function mixedModel(): nengo.Network {
+function mixedModel(probeWeights = false): nengo.Network {
   const net = new nengo.Network({ seed: 5 });
   const inp = net.node({ output: (t: number) => [Math.sin(20 * t), 0.7 * Math.cos(13 * t), 0.3], label: "inp" });
   const a = net.ensemble({ nNeurons: 37, dimensions: 3, label: "a" });
@@ -32,6 +32,8 @@ function mixedModel(): nengo.Network {
   net.connect(d, out, { transform: 0.1 });
   net.probe(out);
   net.probe(c.neurons, { synapse: 0.005 });
+  // a probe on learned weights keeps them untransposed (the product then reads columns in place)
+  if (probeWeights) net.probe(learned, { attr: "weights" });
   return net;
 }
 
@@ -59,6 +61,16 @@ function compare(net: nengo.Network, steps: number): void {
 
 test("reference simulator: SIMD kernels and JS loops give identical values (every operator kind)", () => {
   compare(mixedModel(), 300);
+  compare(mixedModel(true), 300);
+});
+
+test("reference simulator: learned weights kept transposed give the same run as untransposed", () => {
+  const run = (probeWeights: boolean) => {
+    const sim = new nengo.Simulator(mixedModel(probeWeights), { progressBar: false });
+    sim.runSteps(300);
+    return sim.data.get(sim.network.allProbes[0]);
+  };
+  assert.deepEqual(run(true), run(false));
 });
 
 for (const name of ["integrator", "cconv", "pes"]) {

@@ -152,18 +152,20 @@ interface Plan {
   /** Outputs of spiking neurons: mostly zero, so products over them skip zeros. */
   sparse: Set<Signal>;
   pesFactors: Map<Signal, PesFactors>;
-  /** Transposed copies of fixed weights multiplied by spiking outputs. */
+  /** Transposed copies of weights multiplied by spiking outputs (fixed ones, and learned ones below). */
   transposed: Map<Op, Signal>;
+  /** Learned weights kept transposed only (see planLearnedTransposed). */
+  learnedT: Map<Signal, Signal>;
   /** Lowpass-like synapses (one state per channel): x = a x + b u. */
   oneX: Map<Op, { a: number; b: number }>;
 }
 
-function dotMode(op: OpOf<"dotInc">, sparse: ReadonlySet<Signal>): DotMode {
+function dotMode(p: Plan, op: OpOf<"dotInc">): DotMode {
   const cols = op.X.size;
   if (cols === 1) return "c1";
-  const sp = sparse.has(op.X);
+  const sp = p.sparse.has(op.X);
   if (cols === 2 && !sp) return "c2";
-  if (sp) return op.A.readonly ? "spT" : "spL";
+  if (sp) return op.A.readonly || p.learnedT.has(op.A) ? "spT" : "spL";
   return "dense";
 }
 
@@ -178,7 +180,7 @@ function opKey(p: Plan, op: Op): string | null {
     case "elementwiseInc":
       return "ewInc";
     case "dotInc":
-      return `dotInc:${dotMode(op, p.sparse)}`;
+      return `dotInc:${dotMode(p, op)}`;
     case "neurons":
       return `neurons:${op.neuronType.mergeKey}`;
     case "synapse": {
@@ -200,6 +202,7 @@ export function compileModel(model: Model, store: SignalStore, clock: Clock, opt
     sparse: new Set(),
     pesFactors: planPesFactors(model.ops),
     transposed: new Map(),
+    learnedT: new Map(),
     oneX: new Map(),
   };
   for (const op of model.ops) {
@@ -209,8 +212,10 @@ export function compileModel(model: Model, store: SignalStore, clock: Clock, opt
       if (classifyStep(ss) === "OneX") p.oneX.set(op, { a: ss.A.data[0], b: ss.C[0] * ss.B[0] });
     }
   }
+  p.learnedT = planLearnedTransposed(model, p.sparse, p.pesFactors);
   for (const op of model.ops) {
-    if (op.type === "dotInc" && dotMode(op, p.sparse) === "spT") {
+    if (op.type === "dotInc" && p.learnedT.has(op.A)) p.transposed.set(op, p.learnedT.get(op.A) as Signal);
+    else if (op.type === "dotInc" && dotMode(p, op) === "spT") {
       const rows = op.Y.size;
       const cols = op.X.size;
       const A = op.A.initial;
@@ -480,7 +485,7 @@ function compileElementwise(p: Plan, ops: OpOf<"elementwiseInc">[]): StepMaker {
 
 function compileDots(p: Plan, ops: OpOf<"dotInc">[]): StepMaker {
   const st = p.store;
-  const mode = dotMode(ops[0], p.sparse);
+  const mode = dotMode(p, ops[0]);
   switch (mode) {
     case "c1": {
       // Y[i] += A[i] * x, skipped when x = 0
@@ -740,6 +745,17 @@ function compilePesUpdate(p: Plan, op: OpOf<"copy">): StepMaker {
   const pre = st.offset(f.pre);
   const rows = f.err.size;
   const cols = f.pre.size;
+  const wt = p.learnedT.get(op.dst);
+  if (wt) {
+    // transposed: Wᵀ[j, :] += pre[j] * (alpha * error), rows of silent neurons skipped
+    const w2 = st.offset(wt);
+    return () => {
+      const k = p.kernels;
+      if (k) return () => k.rank1F64(w2 * 8, pre * 8, e * 8, cols, rows);
+      const M = st.arena;
+      return () => rank1Js(M, w2, pre, e, cols, rows);
+    };
+  }
   return () => {
     const k = p.kernels;
     if (k) return () => k.rank1F64(w * 8, e * 8, pre * 8, rows, cols);
@@ -795,6 +811,54 @@ function neuronRng(needed: boolean, seed: number): NeuronRng | undefined {
 interface PesFactors {
   err: Signal;
   pre: Signal;
+}
+
+/**
+ * Learned weights that only a PES update (through its factors) writes, only one product over spiking
+ * inputs reads and no probe records are kept transposed ([pre neurons, post dims], in a signal of their
+ * own): the product then adds one contiguous row per spiking neuron (as for fixed weights) and the update
+ * one contiguous row per active neuron, skipping silent ones. The same values: each weight gets the same
+ * products added, each output the same terms in the same order.
+ */
+function planLearnedTransposed(
+  model: Model,
+  sparse: ReadonlySet<Signal>,
+  pesFactors: ReadonlyMap<Signal, PesFactors>,
+): Map<Signal, Signal> {
+  const uses = new Map<Signal, Op[]>();
+  for (const op of model.ops) {
+    const r = opSignals(op);
+    for (const s of new Set([...r.sets, ...r.incs, ...r.reads, ...r.updates])) {
+      const u = uses.get(s) ?? [];
+      u.push(op);
+      uses.set(s, u);
+    }
+  }
+  const probed = new Set([...model.probes.values()].map((bp) => bp.signal));
+  const out = new Map<Signal, Signal>();
+  for (const op of model.ops) {
+    if (op.type !== "dotInc" || op.A.readonly || !sparse.has(op.X) || probed.has(op.A)) continue;
+    const u = uses.get(op.A) ?? [];
+    const update = u.find((o) => o !== op);
+    if (
+      u.length !== 2 ||
+      !update ||
+      update.type !== "copy" ||
+      !update.inc ||
+      update.dst !== op.A ||
+      update.srcIdx ||
+      update.dstIdx ||
+      !pesFactors.has(update.src)
+    )
+      continue;
+    const rows = op.Y.size;
+    const cols = op.X.size;
+    const A = op.A.initial;
+    const AT = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) AT[j * rows + i] = A[i * cols + j];
+    out.set(op.A, new Signal(`${op.A.name}.T`, AT, { shape: [cols, rows] }));
+  }
+  return out;
 }
 
 /**

@@ -124,3 +124,34 @@ for (const minVoltage of [0, -Infinity, -0.1]) {
     }
   });
 }
+
+test("matrix product, float64: wasm (SIMD) equals the plain loop exactly (strided blocks, odd sizes, zeros)", () => {
+  const rng = new RandomState(3);
+  const memory = new WebAssembly.Memory({ initial: 4 });
+  const k = wasmKernels(memory);
+  assert.ok(k);
+  for (const [rows, d, n, ld] of [
+    [1, 1, 1, 1],
+    [4, 3, 4, 4],
+    [7, 5, 9, 13],
+    [13, 32, 30, 30],
+    [64, 17, 6, 11],
+  ]) {
+    const M = new Float64Array(memory.buffer);
+    M.fill(0);
+    const A = Float64Array.from({ length: rows * d }, () => (rng.uniform(0, 1) < 0.3 ? 0 : rng.uniform(-2, 2)));
+    const B = Float64Array.from({ length: d * ld }, () => rng.uniform(-2, 2));
+    const [oA, oB, oC] = [3, 3 + rows * d, 3 + rows * d + d * ld];
+    M.set(A, oA);
+    M.set(B, oB);
+    k.matmulF64(oA * 8, oB * 8, oC * 8, rows, d, n, ld, ld);
+    const want = new Float64Array(rows * ld);
+    for (let i = 0; i < rows; i++)
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += A[i * d + j] * B[j * ld + c];
+        want[i * ld + c] = s;
+      }
+    assert.deepEqual(M.slice(oC, oC + rows * ld), want, `${rows}x${d} @ ${d}x${n} (stride ${ld})`);
+  }
+});

@@ -50,6 +50,11 @@ export interface WasmKernels {
   mulAddRuns(T: number, n: number): void;
   lowpassRuns(T: number, n: number, a: number, b: number): void;
   spikeScatter(T: number, nSeg: number): void;
+  /**
+   * C = A @ B (float64; A [rows, d] contiguous, B [d, n] and C [rows, n] with row strides ldb, ldc), each
+   * C[i, k] summed over j in order from +0 as a plain loop sums it.
+   */
+  matmulF64(A: number, B: number, C: number, rows: number, d: number, n: number, ldb: number, ldc: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -89,4 +94,26 @@ export function wasmKernels(memory: WebAssembly.Memory): WasmKernels | null {
     instances.set(memory, k);
   }
   return k;
+}
+
+let scratch: WebAssembly.Memory | null | undefined;
+
+/**
+ * A scratch WebAssembly.Memory of at least `bytes` (one per process, grown as needed: views of an earlier
+ * call are detached) and its kernels, for work that copies its operands in; null where SIMD is unavailable
+ * or the size is out of reach.
+ */
+export function scratchKernels(bytes: number): { memory: WebAssembly.Memory; kernels: WasmKernels } | null {
+  if (scratch === null || bytes > 2 ** 31) return null;
+  try {
+    const pages = Math.ceil(bytes / 65536);
+    if (scratch === undefined) scratch = new WebAssembly.Memory({ initial: pages });
+    else if (scratch.buffer.byteLength < bytes) scratch.grow(pages - scratch.buffer.byteLength / 65536);
+  } catch {
+    if (scratch === undefined) scratch = null;
+    return null;
+  }
+  if (!scratch) return null;
+  const kernels = wasmKernels(scratch);
+  return kernels ? { memory: scratch, kernels } : null;
 }

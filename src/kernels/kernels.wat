@@ -464,4 +464,110 @@
               (then (call $spikeEntries (local.get $T) (local.get $p) (local.get $x))))))
         (local.set $seg (i32.add (local.get $seg) (i32.const 12)))
         (br $nextSeg))))
+;; ---- matrix product, float64 (the builder) -------------------------------------------------------
+  ;; C = A @ B for row-major A [rows, d] (contiguous), B [d, n] and C [rows, n] with row strides ldb and ldc
+  ;; (elements); C is overwritten. Every C[i, k] sums A[i, j] B[j, k] over j = 0, 1, ... from +0, as the plain
+  ;; loop does: vectors run along k (independent outputs), four rows and four columns at a time.
+  (func (export "matmulF64") (param $A i32) (param $B i32) (param $C i32) (param $rows i32) (param $d i32)
+    (param $n i32) (param $ldb i32) (param $ldc i32)
+    (local $i i32) (local $k i32) (local $j i32) (local $n4 i32) (local $rowA i32) (local $bb i32) (local $cb i32)
+    (local $db i32) (local $a i32) (local $b i32) (local $c i32)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $bb (i32.shl (local.get $ldb) (i32.const 3)))
+    (local.set $cb (i32.shl (local.get $ldc) (i32.const 3)))
+    (local.set $db (i32.shl (local.get $d) (i32.const 3)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    ;; blocks of four rows
+    (block $rows4Done
+      (loop $rows4
+        (br_if $rows4Done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows)))
+        (local.set $rowA (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $db))))
+        (local.set $k (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $k) (local.get $n4)))
+            (local.set $c00 (v128.const f64x2 0 0)) (local.set $c01 (v128.const f64x2 0 0))
+            (local.set $c10 (v128.const f64x2 0 0)) (local.set $c11 (v128.const f64x2 0 0))
+            (local.set $c20 (v128.const f64x2 0 0)) (local.set $c21 (v128.const f64x2 0 0))
+            (local.set $c30 (v128.const f64x2 0 0)) (local.set $c31 (v128.const f64x2 0 0))
+            (local.set $a (local.get $rowA))
+            (local.set $b (i32.add (local.get $B) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $j (i32.const 0))
+            (block $jDone
+              (loop $jl
+                (br_if $jDone (i32.ge_u (local.get $j) (local.get $d)))
+                (local.set $b0 (v128.load (local.get $b)))
+                (local.set $b1 (v128.load offset=16 (local.get $b)))
+                (local.set $x (f64x2.splat (f64.load (local.get $a))))
+                (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $x) (local.get $b0))))
+                (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $x) (local.get $b1))))
+                (local.set $x (f64x2.splat (f64.load (i32.add (local.get $a) (local.get $db)))))
+                (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $x) (local.get $b0))))
+                (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $x) (local.get $b1))))
+                (local.set $x (f64x2.splat (f64.load (i32.add (local.get $a) (i32.shl (local.get $db) (i32.const 1))))))
+                (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $x) (local.get $b0))))
+                (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $x) (local.get $b1))))
+                (local.set $x (f64x2.splat (f64.load (i32.add (local.get $a) (i32.mul (local.get $db) (i32.const 3))))))
+                (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $x) (local.get $b0))))
+                (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $x) (local.get $b1))))
+                (local.set $a (i32.add (local.get $a) (i32.const 8)))
+                (local.set $b (i32.add (local.get $b) (local.get $bb)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $jl)))
+            (local.set $c (i32.add (local.get $C)
+              (i32.add (i32.mul (local.get $i) (local.get $cb)) (i32.shl (local.get $k) (i32.const 3)))))
+            (v128.store (local.get $c) (local.get $c00))
+            (v128.store offset=16 (local.get $c) (local.get $c01))
+            (local.set $c (i32.add (local.get $c) (local.get $cb)))
+            (v128.store (local.get $c) (local.get $c10))
+            (v128.store offset=16 (local.get $c) (local.get $c11))
+            (local.set $c (i32.add (local.get $c) (local.get $cb)))
+            (v128.store (local.get $c) (local.get $c20))
+            (v128.store offset=16 (local.get $c) (local.get $c21))
+            (local.set $c (i32.add (local.get $c) (local.get $cb)))
+            (v128.store (local.get $c) (local.get $c30))
+            (v128.store offset=16 (local.get $c) (local.get $c31))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
+    ;; what the blocks left: the last rows (all columns), then the last columns of the blocked rows
+    (call $matmulScalar (local.get $A) (local.get $B) (local.get $C) (local.get $i) (local.get $rows)
+      (i32.const 0) (local.get $n) (local.get $d) (local.get $bb) (local.get $cb))
+    (call $matmulScalar (local.get $A) (local.get $B) (local.get $C) (i32.const 0) (local.get $i)
+      (local.get $n4) (local.get $n) (local.get $d) (local.get $bb) (local.get $cb)))
+
+  ;; C[i, k] = sum_j A[i, j] B[j, k] (from +0, j in order) for rows [i0, i1) and columns [k0, k1);
+  ;; $bb and $cb are the row strides of B and C in bytes
+  (func $matmulScalar (param $A i32) (param $B i32) (param $C i32) (param $i0 i32) (param $i1 i32)
+    (param $k0 i32) (param $k1 i32) (param $d i32) (param $bb i32) (param $cb i32)
+    (local $i i32) (local $k i32) (local $j i32) (local $s f64) (local $a i32) (local $b i32)
+    (local.set $i (local.get $i0))
+    (block $iDone
+      (loop $il
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $k (local.get $k0))
+        (block $kDone
+          (loop $kl
+            (br_if $kDone (i32.ge_u (local.get $k) (local.get $k1)))
+            (local.set $s (f64.const 0))
+            (local.set $a (i32.add (local.get $A) (i32.shl (i32.mul (local.get $i) (local.get $d)) (i32.const 3))))
+            (local.set $b (i32.add (local.get $B) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $j (i32.const 0))
+            (block $jDone
+              (loop $jl
+                (br_if $jDone (i32.ge_u (local.get $j) (local.get $d)))
+                (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $a)) (f64.load (local.get $b)))))
+                (local.set $a (i32.add (local.get $a) (i32.const 8)))
+                (local.set $b (i32.add (local.get $b) (local.get $bb)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $jl)))
+            (f64.store (i32.add (i32.add (local.get $C) (i32.mul (local.get $i) (local.get $cb))) (i32.shl (local.get $k) (i32.const 3)))
+              (local.get $s))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il))))
 )

@@ -92,14 +92,56 @@ export function choleskyL2(A: Mat, Y: Mat, sigma: number | Float64Array, transpo
   const scalar = typeof sigma === "number";
   const tr = transposeForm ?? (m < n && scalar);
   if (tr && !scalar) throw new ValidationError("the transposed form needs a scalar sigma", "sigma");
+  // Silent neurons (all-zero columns of A) only add their regularisation to the Gram matrix and get zero
+  // decoders, in either form: solve on the active columns alone (the same solution, much less work when
+  // many neurons never fire on the eval points). Not when a silent neuron has no regularisation: the
+  // system is then singular and the full solve reports it.
+  const act = activeColumns(A);
+  const reg = (j: number): number => (scalar ? sigma : sigma[j]);
+  if (act.active.length < n && act.active.length > 0 && act.silent.every((j) => m * reg(j) * reg(j) > 0)) {
+    const sub = scalar ? sigma : Float64Array.from(act.active, (j) => sigma[j]);
+    const Xa = solveL2(act.A, Y, sub, tr, act.A.data);
+    const k = Xa.cols;
+    const X = zeros(n, k);
+    act.active.forEach((j, i) => X.data.set(Xa.data.subarray(i * k, (i + 1) * k), j * k));
+    return X;
+  }
+  return solveL2(A, Y, sigma, tr, A.data);
+}
+
+/** The columns of A with a non-zero entry, and A restricted to them (cached per matrix). */
+function activeColumns(A: Mat): { active: number[]; silent: number[]; A: Mat } {
+  let c = activeCache.get(A.data);
+  if (!c) {
+    const { rows: m, cols: n, data } = A;
+    const used = new Uint8Array(n);
+    for (let i = 0; i < m * n; i++) if (data[i] !== 0) used[i % n] = 1;
+    const active: number[] = [];
+    const silent: number[] = [];
+    for (let j = 0; j < n; j++) (used[j] ? active : silent).push(j);
+    const na = active.length;
+    const sub = zeros(m, na);
+    for (let i = 0; i < m; i++) for (let q = 0; q < na; q++) sub.data[i * na + q] = data[i * n + active[q]];
+    c = { active, silent, A: sub };
+    activeCache.set(A.data, c);
+  }
+  return c;
+}
+
+const activeCache = new WeakMap<Float64Array, { active: number[]; silent: number[]; A: Mat }>();
+
+/** The Cholesky solve of {@link choleskyL2} in the chosen form; the factor is cached under `cacheKey`. */
+function solveL2(A: Mat, Y: Mat, sigma: number | Float64Array, tr: boolean, cacheKey: Float64Array): Mat {
+  const m = A.rows;
+  const scalar = typeof sigma === "number";
   const At = transpose(A);
   const b = tr ? Y : matmul(At, Y);
   // the factor depends only on A and sigma: reuse it when the builder solves the same activities again
   const key = `${tr}:${scalar ? sigma : Array.from(sigma).join(",")}`;
-  let cache = factorCache.get(A.data);
+  let cache = factorCache.get(cacheKey);
   if (!cache) {
     cache = new Map();
-    factorCache.set(A.data, cache);
+    factorCache.set(cacheKey, cache);
   }
   let L = cache.get(key);
   if (!L) {

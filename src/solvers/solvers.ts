@@ -115,7 +115,7 @@ function activeColumns(A: Mat): { active: number[]; silent: number[]; A: Mat } {
   if (!c) {
     const { rows: m, cols: n, data } = A;
     const used = new Uint8Array(n);
-    for (let i = 0; i < m * n; i++) if (data[i] !== 0) used[i % n] = 1;
+    for (let i = 0, off = 0; i < m; i++, off += n) for (let j = 0; j < n; j++) if (data[off + j] !== 0) used[j] = 1;
     const active: number[] = [];
     const silent: number[] = [];
     for (let j = 0; j < n; j++) (used[j] ? active : silent).push(j);

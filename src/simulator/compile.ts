@@ -591,7 +591,7 @@ function compileDots(p: Plan, ops: OpOf<"dotInc">[]): StepMaker {
  * `at`): one entry [Aᵀ row, y, rows] per input element and product, indexed by input element.
  */
 function spikeTable(prods: { x: number; cols: number; at: number; y: number; rows: number }[]): {
-  table: number[];
+  table: Int32Array;
   nSeg: number;
 } {
   // segments: the input ranges, merged where they touch
@@ -602,28 +602,49 @@ function spikeTable(prods: { x: number; cols: number; at: number; y: number; row
     if (last && lo <= last[1]) last[1] = Math.max(last[1], hi);
     else segs.push([lo, hi]);
   }
-  const lo0 = segs.length ? segs[0][0] : 0;
-  const span = segs.length ? segs[segs.length - 1][1] - lo0 : 0;
-  const entries: number[][] = Array.from({ length: span }, () => []);
+  // input element q of segment s has bound index base[s] + q - lo (hi - lo + 1 bounds per segment)
+  const base: number[] = [];
+  let nBounds = 0;
+  for (const [lo, hi] of segs) {
+    base.push(nBounds - lo);
+    nBounds += hi - lo + 1;
+  }
+  const segOf = (x: number): number => {
+    let a = 0;
+    let b = segs.length - 1;
+    while (a < b) {
+      const c = (a + b + 1) >> 1;
+      if (segs[c][0] <= x) a = c;
+      else b = c - 1;
+    }
+    return a;
+  };
+  // count the entries of every input element, then place them (products in order) after the bounds
+  const count = new Int32Array(nBounds);
   for (const q of prods) {
-    for (let j = 0; j < q.cols; j++) entries[q.x + j - lo0].push(q.at + j * q.rows, q.y, q.rows);
+    const b = base[segOf(q.x)];
+    for (let j = 0; j < q.cols; j++) count[b + q.x + j]++;
   }
-  const table: number[] = [];
-  // segment headers, then each segment's entry bounds, then the entries
-  const ptrStart = 3 * segs.length;
-  let ptrs = ptrStart;
-  for (const [lo, hi] of segs) {
-    table.push(lo, hi, ptrs);
-    ptrs += hi - lo + 1;
-  }
-  let e = ptrs;
-  for (const [lo, hi] of segs) {
-    for (let q = lo; q <= hi; q++) {
-      table.push(e);
-      if (q < hi) e += entries[q - lo0].length;
+  const header = 3 * segs.length;
+  const table = new Int32Array(header + nBounds + 3 * prods.reduce((a, q) => a + q.cols, 0));
+  const next = new Int32Array(nBounds);
+  let e = header + nBounds;
+  segs.forEach(([lo, hi], s) => {
+    table.set([lo, hi, header + base[s] + lo], 3 * s);
+    for (let k = base[s] + lo; k <= base[s] + hi; k++) {
+      table[header + k] = e;
+      next[k] = e;
+      if (k < base[s] + hi) e += 3 * count[k];
+    }
+  });
+  for (const q of prods) {
+    const b = base[segOf(q.x)];
+    for (let j = 0; j < q.cols; j++) {
+      const k = b + q.x + j;
+      table.set([q.at + j * q.rows, q.y, q.rows], next[k]);
+      next[k] += 3;
     }
   }
-  for (const [lo, hi] of segs) for (let q = lo; q < hi; q++) for (const v of entries[q - lo0]) table.push(v);
   return { table, nSeg: segs.length };
 }
 

@@ -109,7 +109,7 @@ export function choleskyL2(A: Mat, Y: Mat, sigma: number | Float64Array, transpo
   return solveL2(A, Y, sigma, tr, A.data);
 }
 
-/** The columns of A with a non-zero entry, and A restricted to them (cached per matrix). */
+/** The columns of A with a non-zero entry, and A restricted to them (A itself when all are; cached per matrix). */
 function activeColumns(A: Mat): { active: number[]; silent: number[]; A: Mat } {
   let c = activeCache.get(A.data);
   if (!c) {
@@ -120,8 +120,11 @@ function activeColumns(A: Mat): { active: number[]; silent: number[]; A: Mat } {
     const silent: number[] = [];
     for (let j = 0; j < n; j++) (used[j] ? active : silent).push(j);
     const na = active.length;
-    const sub = zeros(m, na);
-    for (let i = 0; i < m; i++) for (let q = 0; q < na; q++) sub.data[i * na + q] = data[i * n + active[q]];
+    let sub = A;
+    if (na < n) {
+      sub = zeros(m, na);
+      for (let i = 0; i < m; i++) for (let q = 0; q < na; q++) sub.data[i * na + q] = data[i * n + active[q]];
+    }
     c = { active, silent, A: sub };
     activeCache.set(A.data, c);
   }

@@ -142,3 +142,75 @@ test("LIF rate and its derivative: wasm (SIMD, vector log) equals the JS kernel 
   }
   await selectBackend("wasm");
 });
+
+for (const minVoltage of [0, -Infinity, -0.1]) {
+  test(`LIF step, float64 in place: wasm (SIMD) equals LIF.step exactly (minVoltage ${minVoltage})`, () => {
+    const nt = new nengo.LIF({ minVoltage, amplitude: 0.7, tauRef: 0.0025 });
+    const memory = new WebAssembly.Memory({ initial: 2 });
+    const k = wasmKernels(memory);
+    assert.ok(k);
+    for (const n of [1, 2, 3, 4, 7, 1029]) {
+      const c = lifCase(n, n + 29);
+      // arrays at odd element offsets (the arena packs signals back to back)
+      const M = new Float64Array(memory.buffer);
+      const [oJ, oV, oRT, oO] = [1, 1 + n, 2 + 2 * n, 4 + 3 * n];
+      M.set(c.J, oJ);
+      M.set(c.V, oV);
+      M.set(c.RT, oRT);
+      const J = Float64Array.from(c.J);
+      const states = { voltage: Float64Array.from(c.V), refractoryTime: Float64Array.from(c.RT) };
+      const out = new Float64Array(n);
+      const fullStep = Math.expm1(-DT / nt.tauRc);
+      for (let s = 0; s < 4; s++) {
+        nt.step(DT, J, out, states);
+        k.lifStepF64(
+          oJ * 8,
+          oV * 8,
+          oRT * 8,
+          oO * 8,
+          n,
+          DT,
+          nt.tauRc,
+          fullStep,
+          minVoltage,
+          nt.amplitude / DT,
+          nt.tauRef,
+        );
+        assert.deepEqual(M.slice(oO, oO + n), out, `n=${n} step ${s} output`);
+        assert.deepEqual(M.slice(oV, oV + n), states.voltage, `n=${n} step ${s} voltage`);
+        assert.deepEqual(M.slice(oRT, oRT + n), states.refractoryTime, `n=${n} step ${s} refractoryTime`);
+      }
+    }
+  });
+}
+
+test("matrix product, float64: wasm (SIMD) equals the plain loop exactly (strided blocks, odd sizes, zeros)", () => {
+  const rng = new RandomState(3);
+  const memory = new WebAssembly.Memory({ initial: 4 });
+  const k = wasmKernels(memory);
+  assert.ok(k);
+  for (const [rows, d, n, ld] of [
+    [1, 1, 1, 1],
+    [4, 3, 4, 4],
+    [7, 5, 9, 13],
+    [13, 32, 30, 30],
+    [64, 17, 6, 11],
+  ]) {
+    const M = new Float64Array(memory.buffer);
+    M.fill(0);
+    const A = Float64Array.from({ length: rows * d }, () => (rng.uniform(0, 1) < 0.3 ? 0 : rng.uniform(-2, 2)));
+    const B = Float64Array.from({ length: d * ld }, () => rng.uniform(-2, 2));
+    const [oA, oB, oC] = [3, 3 + rows * d, 3 + rows * d + d * ld];
+    M.set(A, oA);
+    M.set(B, oB);
+    k.matmulF64(oA * 8, oB * 8, oC * 8, rows, d, n, ld, ld);
+    const want = new Float64Array(rows * ld);
+    for (let i = 0; i < rows; i++)
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += A[i * d + j] * B[j * ld + c];
+        want[i * ld + c] = s;
+      }
+    assert.deepEqual(M.slice(oC, oC + rows * ld), want, `${rows}x${d} @ ${d}x${n} (stride ${ld})`);
+  }
+});

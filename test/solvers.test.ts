@@ -225,3 +225,40 @@ test("LstsqL2 with silent neurons (zero activity columns) equals the full normal
       else assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1e-3, Math.abs(want)), `x[${i},${j}] ${got} vs ${want}`);
     }
 });
+
+test("LstsqL2 solves on the active neurons: silent ones get zero decoders, the rest the full solution", () => {
+  const g = loadGolden("solvers.json");
+  const Y = fromRows(g.Y);
+  // silence every third neuron
+  const A = fromRows(g.A.map((row: number[]) => row.map((v, j) => (j % 3 === 1 ? 0 : v))));
+  let amax = 0;
+  for (const v of A.data) amax = Math.max(amax, v);
+  for (const tr of [false, true]) {
+    const Au = tr ? fromRows(g.A.slice(0, 20).map((row: number[]) => row.map((v, j) => (j % 3 === 1 ? 0 : v)))) : A;
+    const Yu = tr ? fromRows(g.Y.slice(0, 20)) : Y;
+    const X = choleskyL2(Au, Yu, 0.1 * amax, tr);
+    // the full system by normal equations (silent columns add only the regulariser)
+    const n = Au.cols;
+    const k = Yu.cols;
+    const G = zeros(n, n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = i === j ? Au.rows * (0.1 * amax) ** 2 : 0;
+        for (let r = 0; r < Au.rows; r++) s += Au.data[r * n + i] * Au.data[r * n + j];
+        G.data[i * n + j] = s;
+      }
+    const AtY = zeros(n, k);
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < k; c++)
+        for (let r = 0; r < Au.rows; r++) AtY.data[i * k + c] += Au.data[r * n + i] * Yu.data[r * k + c];
+    const GX = matmul(G, X);
+    let err = 0;
+    let scale = 0;
+    for (let q = 0; q < GX.data.length; q++) {
+      err = Math.max(err, Math.abs(GX.data[q] - AtY.data[q]));
+      scale = Math.max(scale, Math.abs(AtY.data[q]));
+    }
+    assert.ok(err < 1e-9 * scale, `tr=${tr}: residual ${err}`);
+    for (let i = 1; i < n; i += 3) for (let c = 0; c < k; c++) assert.equal(X.data[i * k + c], 0);
+  }
+});

@@ -92,63 +92,76 @@ export function choleskyL2(A: Mat, Y: Mat, sigma: number | Float64Array, transpo
   const scalar = typeof sigma === "number";
   const tr = transposeForm ?? (m < n && scalar);
   if (tr && !scalar) throw new ValidationError("the transposed form needs a scalar sigma", "sigma");
+  // Silent neurons (all-zero columns of A) only add their regularisation to the Gram matrix and get zero
+  // decoders, in either form: solve on the active columns alone (the same solution, much less work when
+  // many neurons never fire on the eval points). Not when a silent neuron has no regularisation: the
+  // system is then singular and the full solve reports it.
+  const act = activeColumns(A);
+  const reg = (j: number): number => (scalar ? sigma : sigma[j]);
+  if (act.active.length < n && act.active.length > 0 && act.silent.every((j) => m * reg(j) * reg(j) > 0)) {
+    const sub = scalar ? sigma : Float64Array.from(act.active, (j) => sigma[j]);
+    const Xa = solveL2(act.A, Y, sub, tr, act.A.data);
+    const k = Xa.cols;
+    const X = zeros(n, k);
+    act.active.forEach((j, i) => X.data.set(Xa.data.subarray(i * k, (i + 1) * k), j * k));
+    return X;
+  }
+  return solveL2(A, Y, sigma, tr, A.data);
+}
+
+/** The columns of A with a non-zero entry, and A restricted to them (A itself when all are; cached per matrix). */
+function activeColumns(A: Mat): { active: number[]; silent: number[]; A: Mat } {
+  let c = activeCache.get(A.data);
+  if (!c) {
+    const { rows: m, cols: n, data } = A;
+    const used = new Uint8Array(n);
+    for (let i = 0, off = 0; i < m; i++, off += n) for (let j = 0; j < n; j++) if (data[off + j] !== 0) used[j] = 1;
+    const active: number[] = [];
+    const silent: number[] = [];
+    for (let j = 0; j < n; j++) (used[j] ? active : silent).push(j);
+    const na = active.length;
+    let sub = A;
+    if (na < n) {
+      sub = zeros(m, na);
+      for (let i = 0; i < m; i++) for (let q = 0; q < na; q++) sub.data[i * na + q] = data[i * n + active[q]];
+    }
+    c = { active, silent, A: sub };
+    activeCache.set(A.data, c);
+  }
+  return c;
+}
+
+const activeCache = new WeakMap<Float64Array, { active: number[]; silent: number[]; A: Mat }>();
+
+/** The Cholesky solve of {@link choleskyL2} in the chosen form; the factor is cached under `cacheKey`. */
+function solveL2(A: Mat, Y: Mat, sigma: number | Float64Array, tr: boolean, cacheKey: Float64Array): Mat {
+  const m = A.rows;
+  const scalar = typeof sigma === "number";
   const b = tr ? Y : matmulTN(A, Y);
   // the factor depends only on A and sigma: reuse it when the builder solves the same activities again
   const key = `${tr}:${scalar ? sigma : Array.from(sigma).join(",")}`;
-  let cache = factorCache.get(A.data);
+  let cache = factorCache.get(cacheKey);
   if (!cache) {
     cache = new Map();
-    factorCache.set(A.data, cache);
+    factorCache.set(cacheKey, cache);
   }
-  let f = cache.get(key);
-  if (!f) {
-    // Neurons silent on every evaluation point have zero columns in A: their rows and columns of A^T A are
-    // zero, so their unknowns decouple (solution exactly 0) and the factorisation runs on the active ones.
-    const active = tr ? null : activeColumns(A);
-    const Ar = active ? takeColumns(A, active) : A;
-    const G = tr ? gram(Ar) : gramT(Ar);
+  let L = cache.get(key);
+  if (!L) {
+    const G = tr ? gram(A) : gramT(A);
     const k = G.rows;
     for (let i = 0; i < k; i++) {
-      const s = scalar ? sigma : sigma[active ? active[i] : i];
+      const s = scalar ? sigma : sigma[i];
       G.data[i * k + i] += m * s * s;
     }
-    f = { L: cholesky(G), active };
-    cache.set(key, f);
+    L = cholesky(G);
+    cache.set(key, L);
   }
-  if (tr) return matmulTN(A, choSolve(f.L, b));
-  if (!f.active) return choSolve(f.L, b);
-  const act = f.active;
-  const Xr = choSolve(f.L, takeRows(b, act));
-  const X = zeros(n, b.cols);
-  act.forEach((r, i) => X.data.set(Xr.data.subarray(i * b.cols, (i + 1) * b.cols), r * b.cols));
-  return X;
+  const X = choSolve(L, b);
+  return tr ? matmulTN(A, X) : X;
 }
 
-/** Indices of the columns of `a` with a nonzero entry, or null when every column has one. */
-function activeColumns(a: Mat): Int32Array | null {
-  const used = new Uint8Array(a.cols);
-  for (let r = 0; r < a.rows; r++)
-    for (let c = 0, off = r * a.cols; c < a.cols; c++) if (a.data[off + c] !== 0) used[c] = 1;
-  const idx: number[] = [];
-  used.forEach((u, c) => void (u && idx.push(c)));
-  return idx.length === a.cols ? null : Int32Array.from(idx);
-}
-
-function takeColumns(a: Mat, cols: Int32Array): Mat {
-  const out = zeros(a.rows, cols.length);
-  for (let r = 0; r < a.rows; r++)
-    for (let j = 0; j < cols.length; j++) out.data[r * cols.length + j] = a.data[r * a.cols + cols[j]];
-  return out;
-}
-
-function takeRows(a: Mat, rows: Int32Array): Mat {
-  const out = zeros(rows.length, a.cols);
-  rows.forEach((r, i) => out.data.set(a.data.subarray(r * a.cols, (r + 1) * a.cols), i * a.cols));
-  return out;
-}
-
-/** Cholesky factors per activity matrix (weakly held: dropped with the matrix), on its active columns. */
-const factorCache = new WeakMap<Float64Array, Map<string, { L: Mat; active: Int32Array | null }>>();
+/** Cholesky factors per activity matrix (weakly held: dropped with the matrix). */
+const factorCache = new WeakMap<Float64Array, Map<string, Mat>>();
 
 /** Options of {@link Lstsq}. */
 export interface LstsqOptions {

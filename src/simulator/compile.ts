@@ -344,6 +344,28 @@ class Runs {
 /** Makes a step function once the arena exists. */
 type StepMaker = () => () => void;
 
+/**
+ * The step of a merged group over the run table at `t` (an index into the arena's ints): the SIMD kernel
+ * (given the table's byte address) when the plan has kernels, its JS twin otherwise.
+ */
+function tableStep(
+  p: Plan,
+  t: number,
+  simd: (k: WasmKernels, tableByte: number) => void,
+  js: (M: Float64Array, I: Int32Array, t: number) => void,
+): StepMaker {
+  return () => {
+    const k = p.kernels;
+    if (k) {
+      const tb = t * 4;
+      return () => simd(k, tb);
+    }
+    const M = p.store.arena;
+    const I = p.store.ints;
+    return () => js(M, I, t);
+  };
+}
+
 /** The step of a group of merged operators (null: nothing to do). */
 function compileGroup(p: Plan, g: Op[]): StepMaker | null {
   switch (g[0].type) {
@@ -427,17 +449,12 @@ function compileCopies(p: Plan, ops: OpOf<"copy">[]): StepMaker {
   }
   const n = runs.count;
   if (ops[0].inc) {
-    const t = st.table(runs.data);
-    return () => {
-      const k = p.kernels;
-      if (k) {
-        const tb = t * 4;
-        return () => k.addRuns(tb, n);
-      }
-      const M = st.arena;
-      const I = st.ints;
-      return () => addRuns(M, I, t, n);
-    };
+    return tableStep(
+      p,
+      st.table(runs.data),
+      (k, tb) => k.addRuns(tb, n),
+      (M, I, t) => addRuns(M, I, t, n),
+    );
   }
   return () => {
     const M = st.arena;
@@ -470,17 +487,12 @@ function compileElementwise(p: Plan, ops: OpOf<"elementwiseInc">[]): StepMaker {
     );
   }
   const n = ops.length;
-  const t = st.table(runs);
-  return () => {
-    const k = p.kernels;
-    if (k) {
-      const tb = t * 4;
-      return () => k.mulAddRuns(tb, n);
-    }
-    const M = st.arena;
-    const I = st.ints;
-    return () => mulAddRuns(M, I, t, n);
-  };
+  return tableStep(
+    p,
+    st.table(runs),
+    (k, tb) => k.mulAddRuns(tb, n),
+    (M, I, t) => mulAddRuns(M, I, t, n),
+  );
 }
 
 function compileDots(p: Plan, ops: OpOf<"dotInc">[]): StepMaker {
@@ -492,17 +504,12 @@ function compileDots(p: Plan, ops: OpOf<"dotInc">[]): StepMaker {
       const runs = new Runs(4, [true, false, true]);
       for (const op of ops) runs.push(st.offset(op.A), st.offset(op.X), st.offset(op.Y), op.Y.size);
       const n = runs.count;
-      const t = st.table(runs.data);
-      return () => {
-        const k = p.kernels;
-        if (k) {
-          const tb = t * 4;
-          return () => k.axpyRuns(tb, n);
-        }
-        const M = st.arena;
-        const I = st.ints;
-        return () => axpyRuns(M, I, t, n);
-      };
+      return tableStep(
+        p,
+        st.table(runs.data),
+        (k, tb) => k.axpyRuns(tb, n),
+        (M, I, t) => axpyRuns(M, I, t, n),
+      );
     }
     case "c2": {
       // 2-D inputs (e.g. the products of CircularConvolution): Y[i] += A[i, 0] x0 + A[i, 1] x1
@@ -532,17 +539,12 @@ function compileDots(p: Plan, ops: OpOf<"dotInc">[]): StepMaker {
           rows: op.Y.size,
         })),
       );
-      const t = st.table(table);
-      return () => {
-        const k = p.kernels;
-        if (k) {
-          const tb = t * 4;
-          return () => k.spikeScatter(tb, nSeg);
-        }
-        const M = st.arena;
-        const I = st.ints;
-        return () => spikeScatter(M, I, t, nSeg);
-      };
+      return tableStep(
+        p,
+        st.table(table),
+        (k, tb) => k.spikeScatter(tb, nSeg),
+        (M, I, t) => spikeScatter(M, I, t, nSeg),
+      );
     }
     case "spL": {
       // learned weights change every step: read columns of A in place for the few spiking neurons
@@ -700,17 +702,12 @@ function compileSynapses(p: Plan, ops: OpOf<"synapse">[]): StepMaker {
   const runs = new Runs(4, [true, true, true]);
   for (const op of ops) runs.push(st.offset(op.input), st.offset(op.output), st.offset(op.state), op.input.size);
   const n = runs.count;
-  const t = st.table(runs.data);
-  return () => {
-    const k = p.kernels;
-    if (k) {
-      const tb = t * 4;
-      return () => k.lowpassRuns(tb, n, a, b);
-    }
-    const M = st.arena;
-    const I = st.ints;
-    return () => lowpassRuns(M, I, t, n, a, b);
-  };
+  return tableStep(
+    p,
+    st.table(runs.data),
+    (k, tb) => k.lowpassRuns(tb, n, a, b),
+    (M, I, t) => lowpassRuns(M, I, t, n, a, b),
+  );
 }
 
 function compileFunc(p: Plan, op: OpOf<"func">): () => void {

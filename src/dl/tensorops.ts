@@ -128,8 +128,11 @@ export function sumRows(x: tf.Tensor): tf.Tensor {
   const [mb, ...rest] = x.shape;
   const n = x.size / mb;
   if (n === 0) return tf.zeros([1, ...rest]);
-  const mean = tf.avgPool(tf.reshape(x, [1, mb, 1, n]) as tf.Tensor4D, [mb, 1], 1, "valid");
-  return tf.reshape(tf.mul(mean, mb), [1, ...rest]);
+  // tidy: only the result stays (inside a backward segment, intermediates live until the segment ends)
+  return tf.tidy(() => {
+    const mean = tf.avgPool(tf.reshape(x, [1, mb, 1, n]) as tf.Tensor4D, [mb, 1], 1, "valid");
+    return tf.reshape(tf.mul(mean, mb), [1, ...rest]);
+  });
 }
 
 /** ReLU with an analytic gradient (tfjs's relu gradient uses Step, missing on wasm). */

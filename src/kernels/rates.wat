@@ -96,6 +96,12 @@
       (loop $next
         (br_if $done (i32.ge_u (local.get $k) (local.get $end4)))
         (local.set $j (v128.load (i32.add (local.get $pJ) (local.get $k))))
+        (if (i32.eqz (v128.any_true (f32x4.gt (local.get $j) (v128.const f32x4 1 1 1 1))))
+          (then ;; all four below threshold (the common case): zeros, no logarithms
+            (v128.store (i32.add (local.get $pR) (local.get $k)) (v128.const i32x4 0 0 0 0))
+            (v128.store (i32.add (local.get $pG) (local.get $k)) (v128.const i32x4 0 0 0 0))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $next)))
         (call $lifRate2x (f64x2.promote_low_f32x4 (local.get $j)) (local.get $TRC) (local.get $TREF) (local.get $AMP))
         (local.set $gl)
         (local.set $rl)

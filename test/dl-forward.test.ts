@@ -172,3 +172,23 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+test("node functions see the simulation time across segments and runs", async () => {
+  const net = new nengo.Network({ seed: 6 });
+  const clock = net.node({ output: (t: number) => [t, 2 * t] });
+  const p = net.probe(clock);
+  const sim = await nengoDL.Simulator.create(net, { minibatchSize: 2, progressBar: false });
+  try {
+    // 250 steps span three 100-step segments; the second run continues the clock
+    await sim.runSteps(250);
+    await sim.runSteps(30);
+    const got = sim.data.get(p);
+    assert.equal(got[1].length, 280);
+    for (let k = 0; k < 280; k++) {
+      const t = (k + 1) * 0.001;
+      assert.ok(Math.abs(got[1][k][0] - t) < 1e-6 && Math.abs(got[1][k][1] - 2 * t) < 1e-6, `step ${k}: ${got[1][k]}`);
+    }
+  } finally {
+    sim.close();
+  }
+});

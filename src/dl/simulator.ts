@@ -393,11 +393,20 @@ export class Simulator {
 
   // ------------------------------------------------------------------ running
 
-  /** Input-vector values [steps][mb * nIn] for a run starting at step `start` (time base `tStart`). */
-  private makeInputs(inputs: Map<Node, Array3>, batchIdx: number[] | null, start: number, steps: number): Float32Array {
+  /**
+   * Input-vector values [steps][mb * nIn] from step `start` of the data (time base {@link inputTimeBase}),
+   * written into `buf` when given (every entry is written).
+   */
+  private makeInputs(
+    inputs: Map<Node, Array3>,
+    batchIdx: number[] | null,
+    start: number,
+    steps: number,
+    buf?: Float32Array,
+  ): Float32Array {
     const mb = this.minibatchSize;
     const nIn = this.cm.inputSize;
-    const out = new Float32Array(steps * mb * nIn);
+    const out = buf ? buf.subarray(0, steps * mb * nIn) : new Float32Array(steps * mb * nIn);
     if (nIn === 0) return out;
     for (const { node, off } of this.cm.inputNodes) {
       const d = node.sizeOut;
@@ -431,6 +440,9 @@ export class Simulator {
 
   /** Time offset of input-node functions (the simulator's nSteps during runs; 0 in train/loss windows). */
   private inputTimeBase = 0;
+
+  /** runSteps' input buffer, one segment long, kept across runs (a run-long copy of the data is garbage). */
+  private inputBuf = new Float32Array(0);
 
   /** Run `n` steps from `state` (no tape); returns the new state and probe values [n, mb, P]. */
   private forward(
@@ -529,13 +541,9 @@ export class Simulator {
     }
     const prof = this.makeProfiler(profPath);
     prof?.begin("run", "sim", { nSteps });
-    this.inputTimeBase = this.nSteps;
-    let inArr: Float32Array;
-    try {
-      inArr = this.makeInputs(inputs, null, 0, nSteps);
-    } finally {
-      this.inputTimeBase = 0;
-    }
+    const seg = 100;
+    const inSize = Math.min(seg, nSteps) * this.minibatchSize * this.cm.inputSize;
+    if (this.inputBuf.length < inSize) this.inputBuf = new Float32Array(inSize);
     const bar = createProgress({
       label: "Simulating",
       total: nSteps,
@@ -550,13 +558,20 @@ export class Simulator {
     const chunk = { data: new Float32Array(nSteps * this.minibatchSize * P), steps: 0, start: this.nSteps };
     if (nSteps > 0) this.probeChunks.push(chunk);
     try {
-      const seg = 100;
+      const t0 = this.nSteps;
       for (let a = 0; a < nSteps; a += seg) {
         const k = Math.min(seg, nSteps - a);
         const start = this.nSteps;
+        this.inputTimeBase = t0;
+        let inArr: Float32Array;
+        try {
+          inArr = this.makeInputs(inputs, null, a, k, this.inputBuf);
+        } finally {
+          this.inputTimeBase = 0;
+        }
         prof?.begin("segment", "sim", { start, steps: k });
         const r = tf.tidy(() => {
-          const res = this.forward(A, this.state, inArr, a, start, k, false, prof ?? undefined);
+          const res = this.forward(A, this.state, inArr, 0, start, k, false, prof ?? undefined);
           return { state: res.state, probes: res.probes };
         });
         prof?.begin("read probes", "sim");

@@ -533,6 +533,32 @@ for (const backend of BACKENDS) {
     ref.close();
   });
 
+  test(`[${backend}] runSteps uses the variables' current values (assigned ones, reset ones)`, async () => {
+    const { net, p } = makeNet(new nengo.LIFRate());
+    const sim = await nengoDL.Simulator.create(net, { backend, progressBar: false });
+    try {
+      const run = async (): Promise<number[][]> => {
+        sim.reset();
+        await sim.runSteps(10);
+        return sim.data.get(p)[0];
+      };
+      const first = await run();
+      // reset() puts the build values back, so assign after it, then run without resetting
+      sim.reset();
+      const bias = sim.parameterVariable(net.ensembles[1].neurons) as nengoDL.tf.Variable;
+      const b0 = Float32Array.from(bias.dataSync() as Float32Array);
+      const t = tf.tensor(b0.map((x) => x + 0.5));
+      bias.assign(t);
+      t.dispose();
+      await sim.runSteps(10);
+      const shifted = sim.data.get(p)[0];
+      assert.ok(maxDiff(shifted, first) > 1e-3, "the assigned bias changes the output");
+      assert.deepEqual(await run(), first);
+    } finally {
+      await sim.close();
+    }
+  });
+
   test(`[${backend}] close() disposes every tensor the simulator created`, async () => {
     const dir = await tmp();
     try {

@@ -444,6 +444,23 @@ export class Simulator {
   /** runSteps' input buffer, one segment long, kept across runs (a run-long copy of the data is garbage). */
   private inputBuf = new Float32Array(0);
 
+  /** runSteps' assembled tensors and the trainable variables' data they were made from. */
+  private runA: { ids: unknown[]; A: tf.Tensor[] } | null = null;
+
+  /**
+   * The assembled tensors for runSteps, made again only when a trainable variable has changed (an assigned
+   * variable has new data): assembling takes an op per parameter piece, so per ensemble.
+   */
+  private runTensors(): tf.Tensor[] {
+    const ids = [...this.params.vars.values()].map((v) => v.dataId);
+    const c = this.runA;
+    if (c && c.ids.length === ids.length && c.ids.every((id, i) => id === ids[i])) return c.A;
+    if (c) tf.dispose(c.A);
+    const A = tf.tidy(() => assemble(this.cm, this.params));
+    this.runA = { ids, A };
+    return A;
+  }
+
   /** Run `n` steps from `state` (no tape); returns the new state and probe values [n, mb, P]. */
   private forward(
     A: tf.Tensor[],
@@ -550,7 +567,7 @@ export class Simulator {
       enabled: nSteps > 0 ? this.progressBar : false,
     });
     prof?.begin("assemble", "sim");
-    const A = tf.tidy(() => assemble(this.cm, this.params));
+    const A = this.runTensors();
     prof?.end();
     // one probe buffer per run, filled in place (a copy per segment would be garbage in proportion to the
     // probed size, and its collections cost in proportion to everything else the process holds)
@@ -585,7 +602,6 @@ export class Simulator {
         bar.update(a + k);
       }
     } finally {
-      tf.dispose(A);
       bar.stop();
     }
     prof?.end();
@@ -650,6 +666,8 @@ export class Simulator {
     this.closed = true;
     tf.dispose(this.state);
     this.state = [];
+    if (this.runA) tf.dispose(this.runA.A);
+    this.runA = null;
     this.params.dispose();
     const w = this.writer;
     this.writer = null;

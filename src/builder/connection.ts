@@ -1,7 +1,6 @@
 /** Connection builder, as Nengo's build_connection (decoders, weights, synapse, learning rule). */
 import { BuildError } from "../errors.js";
-import { scratchKernels } from "../kernels/index.js";
-import { type Mat, matmul, transpose } from "../linalg/mat.js";
+import { type Mat, matmul, transpose, zeros } from "../linalg/mat.js";
 import { Connection } from "../model/connection.js";
 import { Ensemble, Neurons } from "../model/ensemble.js";
 import { LearningRule, PES } from "../model/learning.js";
@@ -264,43 +263,24 @@ const activityCache = new WeakMap<BuiltEnsemble, Mat>();
 
 /**
  * Firing rates [points x neurons] for eval points `ep`: currents `gain * (ep @ encodersᵀ / radius) + bias`
- * for a block of eval points at a time, each summed over dimensions in order (WebAssembly SIMD where
- * available, the same values by the JS loop otherwise), then the rates row by row.
+ * for a block of eval points at a time (`matmul`: WebAssembly SIMD for large blocks, each current summed over
+ * dimensions in order), then the rates row by row.
  */
 function activities(ens: Ensemble, built: BuiltEnsemble, ep: Mat): Mat {
   const n = ens.nNeurons;
   const d = ens.dimensions;
   const m = ep.rows;
-  const enc = transpose(built.encoders).data; // d x n
+  const encT = transpose(built.encoders); // d x n
   const gain = built.gain as Float64Array;
   const bias = built.bias as Float64Array;
   const out = new Float64Array(m * n);
-  const P = 64; // eval points per block
-  const K = 256; // neurons per range: the block's currents for a range stay in cache
-  const simd = scratchKernels(8 * (d * n + P * d + P * n));
-  const J = simd ? new Float64Array(simd.memory.buffer, 8 * (d * n + P * d), P * n) : new Float64Array(P * n);
-  const e = simd ? new Float64Array(simd.memory.buffer, 8 * d * n, P * d) : new Float64Array(P * d);
-  if (simd) new Float64Array(simd.memory.buffer, 0, d * n).set(enc);
-  for (let i0 = 0; i0 < m; i0 += P) {
-    const np = Math.min(P, m - i0);
-    for (let q = 0; q < np * d; q++) e[q] = ep.data[i0 * d + q] / ens.radius;
-    for (let k0 = 0; k0 < n; k0 += K) {
-      const k1 = Math.min(n, k0 + K);
-      if (simd) {
-        simd.kernels.matmulF64(e.byteOffset, 8 * k0, J.byteOffset + 8 * k0, np, d, k1 - k0, n, n);
-        continue;
-      }
-      J.fill(0, 0, np * n);
-      for (let j = 0; j < d; j++) {
-        const off = j * n;
-        for (let p = 0; p < np; p++) {
-          const ev = e[p * d + j];
-          if (ev === 0) continue; // (adding +-0 to a sum that started at +0 changes nothing)
-          for (let k = k0, jo = p * n; k < k1; k++) J[jo + k] += ev * enc[off + k];
-        }
-      }
-    }
-    for (let p = 0; p < np; p++) {
+  const block = Math.max(1, Math.min(m, Math.floor((1 << 20) / Math.max(n, 1)))); // ~8 MB of currents
+  for (let i0 = 0; i0 < m; i0 += block) {
+    const rows = Math.min(block, m - i0);
+    const x = zeros(rows, d);
+    for (let q = 0; q < rows * d; q++) x.data[q] = ep.data[i0 * d + q] / ens.radius;
+    const J = matmul(x, encT).data;
+    for (let p = 0; p < rows; p++) {
       const row = J.subarray(p * n, (p + 1) * n);
       for (let k = 0; k < n; k++) row[k] = gain[k] * row[k] + bias[k];
       out.set(ens.neuronType.ratesFromCurrent(row), (i0 + p) * n);
